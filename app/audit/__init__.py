@@ -1,0 +1,1 @@
+"""The audit ledger: appends in the caller's transaction, verification, checkpoints, queries."""

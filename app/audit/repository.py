@@ -1,0 +1,90 @@
+"""Queries on the ledger table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from app.models import AuditEvent
+
+# Arbitrary but fixed: the PostgreSQL advisory lock that serialises ledger appends.
+LEDGER_LOCK_KEY = 7_305_412_901
+
+_CHAIN_COLUMNS = (
+    AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_type, AuditEvent.actor_id,
+    AuditEvent.actor_role, AuditEvent.action, AuditEvent.entity_type, AuditEvent.entity_id,
+    AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash,
+)
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise appends until the transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: every transaction already starts with
+    BEGIN IMMEDIATE (see app.db), which holds the database's single write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
+
+
+def chain_head(session: Session) -> tuple[int, str] | None:
+    """``(seq, hash)`` of the newest event, or None for an empty ledger."""
+    row = session.exec(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def event_at(session: Session, seq: int) -> AuditEvent | None:
+    return session.get(AuditEvent, seq)
+
+
+def iter_chain(session: Session, batch_size: int = 10_000) -> Iterator[tuple]:
+    """Every event in sequence order, streamed in batches without building ORM objects."""
+    result = session.connection().execution_options(yield_per=batch_size).execute(
+        select(*_CHAIN_COLUMNS).order_by(AuditEvent.seq)
+    )
+    try:
+        for partition in result.partitions():
+            yield from partition
+    finally:
+        # Verification stops at the first break; close the server-side cursor it leaves open.
+        result.close()
+
+
+def search_events(
+    session: Session,
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor_id: str | None = None,
+    action: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    after_seq: int | None = None,
+    limit: int = 100,
+) -> tuple[list[AuditEvent], int]:
+    """Filtered events, oldest first, keyset-paginated on ``seq``; also the total match count."""
+    conditions = []
+    if entity_type is not None:
+        conditions.append(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        conditions.append(AuditEvent.entity_id == entity_id)
+    if actor_id is not None:
+        conditions.append(AuditEvent.actor_id == actor_id)
+    if action is not None:
+        conditions.append(AuditEvent.action == action)
+    if occurred_from is not None:
+        conditions.append(AuditEvent.occurred_at >= occurred_from)
+    if occurred_to is not None:
+        conditions.append(AuditEvent.occurred_at < occurred_to)
+    total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
+    if after_seq is not None:
+        conditions.append(AuditEvent.seq > after_seq)
+    events = session.exec(
+        select(AuditEvent).where(*conditions).order_by(AuditEvent.seq).limit(limit)
+    ).all()
+    return list(events), int(total)

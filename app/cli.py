@@ -1,0 +1,182 @@
+"""The ``riskdesk`` command line: serve, migrate, manage users, verify the ledger, demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit trail.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit ledger.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(audit_cli, name="audit")
+
+DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
+              "compliance": "compliance_officer", "auditor": "auditor", "admin": "admin"}
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from app.config import InsecureSettingsError, get_settings
+
+    try:
+        return get_settings()
+    except InsecureSettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from app.audit.service import ensure_signing_key
+
+    settings = _settings()
+    ensure_signing_key(settings.ledger_key_path)
+    uvicorn.run("app.main:app", host=host, port=port, log_level="info")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to RISKDESK_DATABASE_URL."""
+    from app.migrations import upgrade
+
+    url = os.environ.get("RISKDESK_DATABASE_URL", "sqlite:///./var/riskdesk.db")
+    upgrade(url)
+    typer.echo("database is at the newest migration")
+
+
+@users_cli.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Sign-in name.")],
+    role: Annotated[str, typer.Option(help="loan_officer, underwriter, compliance_officer, "
+                                           "auditor or admin.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a user; the password is prompted for (or read from stdin)."""
+    from pydantic import ValidationError
+
+    from app.auth.principal import Principal
+    from app.db import session_scope
+    from app.errors import RiskdeskError
+    from app.users.schemas import UserCreate
+    from app.users.service import create_user
+
+    _settings()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        body = UserCreate(username=username, password=password, role=role)
+        with session_scope() as session:
+            user = create_user(session, Principal.system(), username=body.username,
+                               password=body.password, role=body.role)
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    except RiskdeskError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="A saved checkpoint (JSON from GET /audit/checkpoint) that must be a prefix.")] = None,
+) -> None:
+    """Recompute the ledger's hash chain; exit 1 when it is broken."""
+    from app.audit import service
+    from app.db import session_scope
+    from app.errors import RiskdeskError
+
+    settings = _settings()
+    with session_scope() as session:
+        if checkpoint is None:
+            result = service.verify(session).as_dict()
+        else:
+            try:
+                result = service.verify_against_checkpoint(
+                    session, settings, json.loads(checkpoint.read_text()))
+            except RiskdeskError as exc:
+                typer.echo(f"error: {exc.message}", err=True)
+                raise typer.Exit(1) from exc
+    typer.echo(json.dumps(result, indent=2))
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+def _demo_environment(data_dir: Path) -> None:
+    """Point the settings at ./var and give the demo a random secret kept between runs."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("RISKDESK_DATA_DIR", str(data_dir))
+    os.environ.setdefault("RISKDESK_DATABASE_URL", f"sqlite:///{data_dir / 'riskdesk.db'}")
+    if "RISKDESK_SECRET_KEY" not in os.environ:
+        secret_file = data_dir / "secret_key"
+        if not secret_file.exists():
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        os.environ["RISKDESK_SECRET_KEY"] = secret_file.read_text().strip()
+
+
+def _create_demo_users() -> None:
+    from sqlmodel import select
+
+    from app.auth.principal import Principal
+    from app.db import session_scope
+    from app.models import User
+    from app.users.service import create_user
+
+    with session_scope() as session:
+        if session.exec(select(User.id)).first() is not None:
+            typer.echo("demo users exist already (their passwords were printed when created)")
+            return
+        typer.echo("demo users (passwords are shown this once):")
+        for username, role in DEMO_ROLES.items():
+            password = secrets.token_urlsafe(12)
+            create_user(session, Principal.system("demo"), username=username, password=password,
+                        role=role)
+            typer.echo(f"  {username:<12} {role:<20} {password}")
+
+
+@cli.command()
+def demo(host: str = "127.0.0.1", port: int = 8000,
+         no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up only.")] = False) -> None:
+    """Set up a local demo on SQLite under ./var (migrations, users, model) and serve it."""
+    from app.migrations import upgrade
+
+    _demo_environment(Path(os.environ.get("RISKDESK_DATA_DIR", "var")).resolve())
+    upgrade(os.environ["RISKDESK_DATABASE_URL"])
+    _create_demo_users()
+    for step in DEMO_STEPS:
+        step()
+    if not no_serve:
+        typer.echo(f"serving on http://{host}:{port} (API docs at /docs)")
+        serve(host=host, port=port)
+
+
+# Later set-up steps (the default model) register here.
+DEMO_STEPS: list = []
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Running and inspecting Alembic migrations from the service and the CLI."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    """Alembic's configuration for the project, optionally aimed at ``database_url``."""
+    config = Config(str(ALEMBIC_INI))
+    config.attributes["configure_logging"] = False
+    if database_url:
+        config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str) -> None:
+    """Bring the database at ``database_url`` to the newest migration."""
+    command.upgrade(alembic_config(database_url), "head")
+
+
+@lru_cache
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,43 @@
+"""Users, API keys and login attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utc_datetime_field, utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(max_length=32)
+    is_active: bool = Field(default=True)
+    created_at: datetime = utc_datetime_field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_id: str = Field(max_length=32, unique=True, index=True)
+    secret_sha256: str = Field(max_length=64)
+    name: str = Field(max_length=128)
+    role: str = Field(max_length=32)
+    created_by: int = Field(foreign_key="users.id")
+    created_at: datetime = utc_datetime_field(default_factory=utcnow)
+    revoked_at: datetime | None = utc_datetime_field(default=None, nullable=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    __tablename__ = "login_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username_sha256: str = Field(max_length=64, index=True)
+    client_address: str = Field(max_length=64, index=True)
+    succeeded: bool
+    attempted_at: datetime = utc_datetime_field(default_factory=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""User accounts and API keys, administered by admins (or the CLI)."""

@@ -1,0 +1,64 @@
+"""Alembic environment: migrations are the only way riskdesk's schema is created."""
+
+from __future__ import annotations
+
+import logging.config
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401  (registers every table on the metadata)
+from app.db import build_engine
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+    logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = SQLModel.metadata
+
+
+def _database_url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    # Read the URL without validating the rest of the settings: migrating needs no secret key.
+    import os
+
+    return os.environ.get("RISKDESK_DATABASE_URL", "sqlite:///./var/riskdesk.db")
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_database_url(), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = build_engine(_database_url())
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

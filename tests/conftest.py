@@ -1,0 +1,146 @@
+"""Shared fixtures: databases built by migrations (SQLite always, PostgreSQL when configured),
+an API client bound to them, and one user per role."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+os.environ["RISKDESK_SECRET_KEY"] = "test-secret-key-that-is-long-enough"
+os.environ.pop("RISKDESK_DEMO_MODE", None)
+
+from app.auth.principal import Principal  # noqa: E402
+from app.auth.roles import Role  # noqa: E402
+
+POSTGRES_URL = os.environ.get("RISKDESK_TEST_POSTGRES_URL")
+TEST_PASSWORD = "correct horse battery staple"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass(frozen=True)
+class SeedUser:
+    id: int
+    username: str
+    role: Role
+
+
+def _seed(url: str) -> None:
+    from app.db import build_engine, session_scope
+    from app.migrations import upgrade
+    from app.users.service import create_user
+
+    upgrade(url)
+    engine = build_engine(url)
+    with session_scope(engine) as session:
+        for role in Role:
+            create_user(session, Principal.system("test-setup"), username=role.value.replace(
+                "_", "-"), password=TEST_PASSWORD, role=role)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("RISKDESK_TEST_POSTGRES_URL is not set")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"riskdesk_tpl_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _seed(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of its own for one test, on each backend."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "riskdesk.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
+    name = f"riskdesk_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Point the service's settings and engine at this test's database."""
+    from app.config import get_settings
+    from app.db import get_engine
+
+    monkeypatch.setenv("RISKDESK_DATABASE_URL", db_url)
+    monkeypatch.setenv("RISKDESK_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield get_settings()
+    get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def engine(settings_env):  # type: ignore[no-untyped-def]
+    from app.db import get_engine
+
+    return get_engine()
+
+
+@pytest.fixture
+def client(settings_env):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def users(engine) -> dict[Role, SeedUser]:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from app.models import User
+
+    with Session(engine) as session:
+        rows = session.exec(select(User)).all()
+    return {Role(u.role): SeedUser(u.id, u.username, Role(u.role)) for u in rows}  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def auth_headers(settings_env, users):  # type: ignore[no-untyped-def]
+    """``auth_headers[role]``: a bearer header for the seeded user of that role."""
+    from app.auth.security import create_access_token
+
+    headers = {}
+    for role, user in users.items():
+        token, _ = create_access_token(settings_env, user_id=user.id, role=role.value)
+        headers[role] = {"Authorization": f"Bearer {token}"}
+    return headers
