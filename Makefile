@@ -24,7 +24,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app risk_models compliance tests bench migrations
-	$(BIN)/ruff format --check app risk_models compliance tests bench migrations
+
 
 bench: $(STAMP)
 	$(BIN)/python bench/ledger.py

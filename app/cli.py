@@ -155,7 +155,8 @@ def _create_demo_users() -> None:
 
 @cli.command()
 def demo(host: str = "127.0.0.1", port: int = 8000,
-         no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up only.")] = False) -> None:
+         no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up only.")] = False,
+         ) -> None:
     """Set up a local demo on SQLite under ./var (migrations, users, model) and serve it."""
     from app.migrations import upgrade
 

@@ -10,12 +10,12 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
 from app.audit import service
-from app.auth.principal import Principal
 from app.auth.deps import RequireRoles
+from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.db import SessionDep, session_scope
-from app.users.service import create_user
 from app.models import AuditEvent, User
+from app.users.service import create_user
 
 ACTOR = Principal.system("test")
 

@@ -41,12 +41,21 @@ def test_hash_is_sha256_of_prev_hash_and_canonical_record():
     import hashlib
 
     rec = _chain(1)[0]
-    expected_bytes = ('[1,"2026-01-02T03:04:06.678901Z","user","7","admin","user.created",'
-                      '"user","1",{"n":1,"role":"auditor"}]').encode()
+    expected_bytes = (b'[1,"2026-01-02T03:04:06.678901Z","user","7","admin","user.created",'
+                      b'"user","1",{"n":1,"role":"auditor"}]')
     assert ledger.record_bytes(rec.seq, rec.occurred_at, rec.actor_type, rec.actor_id,
                                rec.actor_role, rec.action, rec.entity_type, rec.entity_id,
                                rec.payload) == expected_bytes
     assert rec.hash == hashlib.sha256(ledger.GENESIS_HASH.encode() + expected_bytes).hexdigest()
+
+
+@pytest.mark.parametrize("text", ['plain', 'quo"te', "back\\slash", "ctrl\n\t\x01", "ümlaut €",
+                                  "\u2028"])
+def test_record_bytes_equal_canonical_json_of_the_fields(text):
+    expected = ledger.canonical_json([3, "2026-01-02T03:04:05.678901Z", text, text, text, text,
+                                      text, text, {"k": text}])
+    assert ledger.record_bytes(3, T0, text, text, text, text, text, text,
+                               ledger.canonical_json({"k": text})) == expected.encode()
 
 
 def test_naive_and_aware_utc_timestamps_hash_alike():
