@@ -13,9 +13,18 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 def _chain(n):
     records, prev = [], ledger.GENESIS_HASH
     for seq in range(1, n + 1):
-        rec = ledger.LedgerRecord(seq, T0 + timedelta(seconds=seq), "user", "7", "admin",
-                                  "user.created", "user", str(seq),
-                                  ledger.canonical_json({"role": "auditor", "n": seq}), prev)
+        rec = ledger.LedgerRecord(
+            seq,
+            T0 + timedelta(seconds=seq),
+            "user",
+            "7",
+            "admin",
+            "user.created",
+            "user",
+            str(seq),
+            ledger.canonical_json({"role": "auditor", "n": seq}),
+            prev,
+        )
         rec = replace(rec, hash=ledger.hash_record(rec))
         records.append(rec)
         prev = rec.hash
@@ -23,13 +32,29 @@ def _chain(n):
 
 
 def _rows(records):
-    return [(r.seq, r.occurred_at, r.actor_type, r.actor_id, r.actor_role, r.action,
-             r.entity_type, r.entity_id, r.payload, r.prev_hash, r.hash) for r in records]
+    return [
+        (
+            r.seq,
+            r.occurred_at,
+            r.actor_type,
+            r.actor_id,
+            r.actor_role,
+            r.action,
+            r.entity_type,
+            r.entity_id,
+            r.payload,
+            r.prev_hash,
+            r.hash,
+        )
+        for r in records
+    ]
 
 
 def test_canonical_json_sorts_keys_and_drops_whitespace():
-    assert ledger.canonical_json({"b": 1, "a": [1, {"d": 2, "c": None}]}) == \
-        '{"a":[1,{"c":null,"d":2}],"b":1}'
+    assert (
+        ledger.canonical_json({"b": 1, "a": [1, {"d": 2, "c": None}]})
+        == '{"a":[1,{"c":null,"d":2}],"b":1}'
+    )
 
 
 def test_canonical_json_refuses_nan():
@@ -41,21 +66,40 @@ def test_hash_is_sha256_of_prev_hash_and_canonical_record():
     import hashlib
 
     rec = _chain(1)[0]
-    expected_bytes = (b'[1,"2026-01-02T03:04:06.678901Z","user","7","admin","user.created",'
-                      b'"user","1",{"n":1,"role":"auditor"}]')
-    assert ledger.record_bytes(rec.seq, rec.occurred_at, rec.actor_type, rec.actor_id,
-                               rec.actor_role, rec.action, rec.entity_type, rec.entity_id,
-                               rec.payload) == expected_bytes
+    expected_bytes = (
+        b'[1,"2026-01-02T03:04:06.678901Z","user","7","admin","user.created",'
+        b'"user","1",{"n":1,"role":"auditor"}]'
+    )
+    assert (
+        ledger.record_bytes(
+            rec.seq,
+            rec.occurred_at,
+            rec.actor_type,
+            rec.actor_id,
+            rec.actor_role,
+            rec.action,
+            rec.entity_type,
+            rec.entity_id,
+            rec.payload,
+        )
+        == expected_bytes
+    )
     assert rec.hash == hashlib.sha256(ledger.GENESIS_HASH.encode() + expected_bytes).hexdigest()
 
 
-@pytest.mark.parametrize("text", ['plain', 'quo"te', "back\\slash", "ctrl\n\t\x01", "ümlaut €",
-                                  "\u2028"])
+@pytest.mark.parametrize(
+    "text", ["plain", 'quo"te', "back\\slash", "ctrl\n\t\x01", "ümlaut €", "\u2028"]
+)
 def test_record_bytes_equal_canonical_json_of_the_fields(text):
-    expected = ledger.canonical_json([3, "2026-01-02T03:04:05.678901Z", text, text, text, text,
-                                      text, text, {"k": text}])
-    assert ledger.record_bytes(3, T0, text, text, text, text, text, text,
-                               ledger.canonical_json({"k": text})) == expected.encode()
+    expected = ledger.canonical_json(
+        [3, "2026-01-02T03:04:05.678901Z", text, text, text, text, text, text, {"k": text}]
+    )
+    assert (
+        ledger.record_bytes(
+            3, T0, text, text, text, text, text, text, ledger.canonical_json({"k": text})
+        )
+        == expected.encode()
+    )
 
 
 def test_naive_and_aware_utc_timestamps_hash_alike():
@@ -73,8 +117,10 @@ def test_empty_chain_verifies_with_genesis_head():
     assert result.ok and result.head_seq == 0 and result.head_hash == ledger.GENESIS_HASH
 
 
-@pytest.mark.parametrize("field", ["occurred_at", "actor_id", "actor_role", "action",
-                                   "entity_type", "entity_id", "payload"])
+@pytest.mark.parametrize(
+    "field",
+    ["occurred_at", "actor_id", "actor_role", "action", "entity_type", "entity_id", "payload"],
+)
 def test_editing_any_hashed_field_is_caught_at_that_event(field):
     records = _chain(5)
     value = getattr(records[2], field)

@@ -1,0 +1,70 @@
+"""PDF reports built with reportlab, byte-for-byte reproducible from their inputs.
+
+Each builder takes a frozen dataclass of plain data and returns the PDF bytes.
+"""
+
+from compliance.reports.adverse_action import (
+    ECOA_NOTICE,
+    ActionTaken,
+    AdverseActionNotice,
+    Counteroffer,
+    CreditScoreDisclosure,
+    Party,
+    Reason,
+    build_adverse_action_notice,
+)
+from compliance.reports.common import LedgerHead
+from compliance.reports.compliance_report import (
+    ComplianceReportInput,
+    LedgerVerification,
+    OverrideRow,
+    SignedCheckpoint,
+    build_compliance_report,
+)
+from compliance.reports.model_validation import (
+    BinRow,
+    Characteristic,
+    DataSummary,
+    ModelValidationInput,
+    PerformanceSummary,
+    Signatory,
+    build_model_validation_report,
+)
+from compliance.reports.summaries import (
+    CalibrationRow,
+    CountRow,
+    DecisionSummary,
+    ReasonCount,
+    calibration_table,
+    summarise_decisions,
+)
+
+__all__ = [
+    "ECOA_NOTICE",
+    "ActionTaken",
+    "AdverseActionNotice",
+    "BinRow",
+    "CalibrationRow",
+    "Characteristic",
+    "ComplianceReportInput",
+    "Counteroffer",
+    "CountRow",
+    "CreditScoreDisclosure",
+    "DataSummary",
+    "DecisionSummary",
+    "LedgerHead",
+    "LedgerVerification",
+    "ModelValidationInput",
+    "OverrideRow",
+    "Party",
+    "PerformanceSummary",
+    "Reason",
+    "ReasonCount",
+    "Signatory",
+    "SignedCheckpoint",
+    "build_adverse_action_notice",
+    "build_compliance_report",
+    "build_model_validation_report",
+    "calibration_table",
+    "summarise_decisions",
+]

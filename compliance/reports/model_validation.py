@@ -1,0 +1,317 @@
+"""Model validation report (in the spirit of SR 11-7) for one scorecard model version.
+
+Covers purpose and data, binning tables, performance with charts, the fairness audit of the
+validation data, limitations and the sign-off block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from reportlab.lib.units import inch
+from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
+
+from compliance.reports.charts import roc_figure, score_distribution_figure
+from compliance.reports.common import (
+    CONTENT_WIDTH,
+    MISSING,
+    LedgerHead,
+    build_pdf,
+    chart_image,
+    data_table,
+    fmt_date,
+    fmt_datetime,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    key_value_table,
+    mono_lines,
+    para,
+)
+from compliance.reports.fairness_section import fairness_flowables
+from compliance.reports.summaries import CalibrationRow, calibration_table
+
+KIND = "Model validation report"
+
+
+@dataclass(frozen=True)
+class BinRow:
+    """One bin of a characteristic: its share, bad rate, weight of evidence and points."""
+
+    label: str
+    count: int
+    count_share: float
+    event_rate: float
+    woe: float
+    iv: float
+    points: float
+
+
+@dataclass(frozen=True)
+class Characteristic:
+    """A scorecard characteristic's binning table; ``total_iv`` defaults to the bins' sum."""
+
+    name: str
+    bins: Sequence[BinRow]
+    total_iv: float | None = None
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """The development / validation data: where from, how much, which period, which file."""
+
+    source: str
+    rows: int
+    bad_rate: float
+    sha256: str
+    period_start: date | None = None
+    period_end: date | None = None
+    target: str = "bad = defaulted (the event), good = repaid"
+
+
+@dataclass(frozen=True)
+class PerformanceSummary:
+    """Discrimination and stability figures; calibration defaults to deciles of the arrays."""
+
+    auc: float
+    gini: float
+    ks: float
+    cv_auc_mean: float
+    cv_auc_std: float
+    cv_folds: int
+    holdout_auc: float | None = None
+    calibration: Sequence[CalibrationRow] = ()
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """A sign-off line; missing parts print as blank lines to sign by hand."""
+
+    name: str | None = None
+    title: str | None = None
+    signed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ModelValidationInput:
+    """Everything the validation report shows for one model version.
+
+    ``y_bad``, ``score`` and ``probability_of_default`` are out-of-fold arrays of equal
+    length, used for the charts and (when not given) the calibration table.
+    ``fairness_audit`` is the dict returned by ``compliance.fairness.audit_fairness``.
+    """
+
+    model_name: str
+    model_version: str
+    purpose: str
+    generated_at: datetime
+    ledger_head: LedgerHead
+    data: DataSummary
+    characteristics: Sequence[Characteristic]
+    performance: PerformanceSummary
+    y_bad: Sequence[int]
+    score: Sequence[float]
+    probability_of_default: Sequence[float]
+    fairness_audit: Mapping[str, Any] | None = None
+    limitations: Sequence[str] = ()
+    prepared_by: Signatory = field(default_factory=Signatory)
+    validated_by: Signatory = field(default_factory=Signatory)
+    approved_by: Signatory = field(default_factory=Signatory)
+
+    def __post_init__(self) -> None:
+        lengths = {len(self.y_bad), len(self.score), len(self.probability_of_default)}
+        if len(lengths) != 1:
+            raise ValueError("y_bad, score and probability_of_default must have equal length")
+
+
+def build_model_validation_report(report: ModelValidationInput) -> bytes:
+    """Build the model validation report PDF.
+
+    Parameters
+    ----------
+    report : ModelValidationInput
+        The report's content.
+
+    Returns
+    -------
+    bytes
+        The PDF, identical for identical input.
+    """
+    story: list[Flowable] = [
+        para(f"{KIND}: {report.model_name} {report.model_version}", "title"),
+        para(f"Generated {fmt_datetime(report.generated_at)}", "subtitle"),
+        para("1. Purpose and data", "h1"),
+        *_purpose_and_data(report),
+        para("2. Characteristics and binning", "h1"),
+        *_characteristics(report.characteristics),
+        para("3. Performance", "h1"),
+        *_performance(report),
+        para("4. Fairness audit of the validation data", "h1"),
+        *fairness_flowables(report.fairness_audit),
+        para("5. Limitations", "h1"),
+        *_limitations(report.limitations),
+        _sign_off(report),
+    ]
+    return build_pdf(
+        story,
+        kind=f"{KIND} · {report.model_name} {report.model_version}",
+        title=f"{KIND}: {report.model_name} {report.model_version}",
+        subject="Model validation",
+        generated_at=report.generated_at,
+        ledger_head=report.ledger_head,
+    )
+
+
+def _purpose_and_data(report: ModelValidationInput) -> list[Flowable]:
+    data = report.data
+    period = f"{fmt_date(data.period_start)} to {fmt_date(data.period_end)}"
+    pairs = [
+        ("Model", f"{report.model_name}, version {report.model_version}"),
+        ("Data source", data.source),
+        ("Rows", fmt_int(data.rows)),
+        ("Bad rate", fmt_pct(data.bad_rate)),
+        ("Period", period if data.period_start or data.period_end else MISSING),
+        ("Target", data.target),
+        ("Data sha256", mono_lines(data.sha256)),
+        ("Ledger head", mono_lines(f"seq {report.ledger_head.seq} {report.ledger_head.hash}", 80)),
+    ]
+    return [para(report.purpose), key_value_table(pairs)]
+
+
+def _characteristics(characteristics: Sequence[Characteristic]) -> list[Flowable]:
+    if not characteristics:
+        return [para("No characteristics were supplied.")]
+    summary = [
+        [c.name, fmt_int(len(c.bins)), fmt_num(_total_iv(c), 4)]
+        for c in sorted(characteristics, key=lambda c: -_total_iv(c))
+    ]
+    out: list[Flowable] = [
+        para("Information value (IV) by characteristic, highest first.", "small"),
+        data_table(
+            ["Characteristic", "Bins", "Total IV"],
+            summary,
+            numeric=[1, 2],
+            widths=[3.6 * inch, 0.8 * inch, 1.0 * inch],
+        ),
+    ]
+    widths = [2.5 * inch] + [0.75 * inch] * 6
+    for c in characteristics:
+        rows = [
+            [
+                b.label,
+                fmt_int(b.count),
+                fmt_pct(b.count_share),
+                fmt_pct(b.event_rate),
+                fmt_num(b.woe, 4),
+                fmt_num(b.iv, 4),
+                fmt_num(b.points, 1),
+            ]
+            for b in c.bins
+        ]
+        rows.append(
+            [
+                "Total",
+                fmt_int(sum(b.count for b in c.bins)),
+                "",
+                "",
+                "",
+                fmt_num(_total_iv(c), 4),
+                "",
+            ]
+        )
+        table = data_table(
+            ["Bin", "Count", "Count %", "Bad rate", "WoE", "IV", "Points"],
+            rows,
+            numeric=range(1, 7),
+            widths=widths,
+        )
+        out.append(KeepTogether([para(c.name, "h2"), table]))
+    return out
+
+
+def _total_iv(characteristic: Characteristic) -> float:
+    if characteristic.total_iv is not None:
+        return float(characteristic.total_iv)
+    return float(sum(b.iv for b in characteristic.bins))
+
+
+def _performance(report: ModelValidationInput) -> list[Flowable]:
+    perf = report.performance
+    pairs = [
+        ("AUC (out of fold)", fmt_num(perf.auc)),
+        ("Gini", fmt_num(perf.gini)),
+        ("KS", fmt_num(perf.ks)),
+        (
+            f"CV AUC ({perf.cv_folds} folds)",
+            f"{fmt_num(perf.cv_auc_mean)} ± {fmt_num(perf.cv_auc_std)}",
+        ),
+        ("Hold-out AUC", fmt_num(perf.holdout_auc)),
+    ]
+    out: list[Flowable] = [key_value_table(pairs)]
+    if len(report.y_bad):
+        half = CONTENT_WIDTH / 2 - 4
+        charts = Table(
+            [
+                [
+                    chart_image(roc_figure(report.y_bad, report.probability_of_default), half),
+                    chart_image(score_distribution_figure(report.y_bad, report.score), half),
+                ]
+            ],
+            colWidths=[CONTENT_WIDTH / 2] * 2,
+        )
+        charts.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        out += [para("Charts", "h2"), charts]
+    calibration = perf.calibration or calibration_table(report.y_bad, report.probability_of_default)
+    rows = [
+        [str(r.decile), fmt_pct(r.mean_pd, 2), fmt_pct(r.observed_bad_rate, 2), fmt_int(r.count)]
+        for r in calibration
+    ]
+    out.append(
+        KeepTogether(
+            [
+                para("Calibration by PD decile", "h2"),
+                data_table(
+                    ["PD decile", "Mean predicted PD", "Observed bad rate", "Count"],
+                    rows,
+                    numeric=range(4),
+                    widths=[1.0 * inch, 1.6 * inch, 1.6 * inch, 1.0 * inch],
+                ),
+            ]
+        )
+    )
+    return out
+
+
+def _limitations(limitations: Sequence[str]) -> list[Flowable]:
+    if not limitations:
+        return [para("No limitations were recorded.")]
+    return [para(f"• {text}", "tight") for text in limitations]
+
+
+def _sign_off(report: ModelValidationInput) -> Flowable:
+    blank = "_" * 26
+    rows = [["Role", "Name", "Title", "Date", "Signature"]]
+    for role, who in (
+        ("Prepared by", report.prepared_by),
+        ("Validated by", report.validated_by),
+        ("Approved by", report.approved_by),
+    ):
+        signed = fmt_date(who.signed_on) if who.signed_on else "____________"
+        rows.append([role, who.name or blank, who.title or "________________", signed, blank])
+    table = Table(
+        rows, colWidths=[1.0 * inch, 1.9 * inch, 1.3 * inch, 0.9 * inch, 1.9 * inch], hAlign="LEFT"
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("TOPPADDING", (0, 1), (-1, -1), 14),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ]
+        )
+    )
+    return KeepTogether([para("6. Sign-off", "h1"), table])
