@@ -1,0 +1,392 @@
+"""Train a points scorecard on any table with a binary target, and validate it honestly.
+
+Binning (optbinning), logistic regression (scikit-learn) and PDO scaling; compiled to JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from optbinning import BinningProcess, Scorecard
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from risk_models.columns import (
+    ColumnPlan,
+    ProtectedFeatureError,
+    bad_flag,
+    characteristic_frame,
+    plan_columns,
+)
+from risk_models.compilation import binning_tables, compile_scorecard
+from risk_models.compiled import CompiledScorecard
+from risk_models.evaluation import calibration_table, ks_statistic, roc_auc
+from risk_models.scorecard_params import ScorecardParams
+
+__all__ = [
+    "ProtectedFeatureError",
+    "ScorecardParams",
+    "TrainingResult",
+    "build_scorecard",
+    "fit_scorecard",
+    "train_from_csv",
+    "train_scorecard",
+]
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """A trained scorecard with its validation evidence.
+
+    Attributes
+    ----------
+    compiled : CompiledScorecard
+        The deployable artifact (refit on all rows).
+    metrics : dict
+        ``n_rows``, ``n_bad``, ``bad_rate``, ``cv_auc``, ``cv_auc_std``, ``cv_fold_aucs``,
+        ``gini`` (``2 * cv_auc - 1``), ``ks`` and ``oof_auc`` (first CV round's out-of-fold
+        predictions), ``holdout_auc``, ``holdout_gini``, ``holdout_ks``, ``holdout_rows``,
+        ``train_auc`` (in-sample, final model), ``total_iv`` and ``calibration`` (rows of
+        :func:`risk_models.evaluation.calibration_table` on out-of-fold predictions).
+    features : list of str
+        The characteristics the scorecard uses, in scoring order.
+    data_sha256 : str
+        SHA-256 of the training CSV bytes, or of the frame's canonical CSV serialisation.
+    binning_tables : dict
+        Per characteristic, rows of bin, kind, count, count_share, bads, goods, event_rate, woe,
+        iv and points.
+    iv_by_characteristic : dict
+        Information value of each characteristic; ``total_iv`` is their sum.
+    oof_predictions : pandas.DataFrame
+        One row per training row (same index): ``fold``, ``y_bad``, ``probability_of_default``
+        and ``score`` from the model that did not see the row, plus the protected columns' raw
+        values, for fairness audits and validation charts.
+    params : ScorecardParams
+    estimator : optbinning.Scorecard
+        The final fitted scorecard (not serialised; kept for validation and benchmarks).
+    """
+
+    compiled: CompiledScorecard
+    metrics: dict[str, Any]
+    features: list[str]
+    data_sha256: str
+    binning_tables: dict[str, list[dict[str, Any]]]
+    iv_by_characteristic: dict[str, float]
+    oof_predictions: pd.DataFrame
+    params: ScorecardParams
+    estimator: Scorecard
+
+    @property
+    def total_iv(self) -> float:
+        return float(sum(self.iv_by_characteristic.values()))
+
+    @property
+    def artifact_sha256(self) -> str:
+        return self.compiled.artifact_sha256
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe headline figures of the model."""
+        keys = (
+            "cv_auc",
+            "cv_auc_std",
+            "gini",
+            "ks",
+            "oof_auc",
+            "holdout_auc",
+            "train_auc",
+            "n_rows",
+            "n_bad",
+            "bad_rate",
+        )
+        summary: dict[str, Any] = {key: self.metrics[key] for key in keys}
+        summary.update(
+            features=list(self.features),
+            total_iv=self.total_iv,
+            data_sha256=self.data_sha256,
+            artifact_sha256=self.artifact_sha256,
+            trained_at=self.compiled.metadata.get("trained_at"),
+        )
+        return summary
+
+
+def build_scorecard(plan: ColumnPlan, params: ScorecardParams) -> Scorecard:
+    """An unfitted optbinning ``Scorecard`` configured from ``params``."""
+    fit_params: dict[str, dict[str, Any]] = {}
+    for name in plan.numerical:
+        fit_params[name] = {
+            "monotonic_trend": params.monotonic_trends.get(name, params.monotonic_trend)
+        }
+    for name in plan.categorical:
+        fit_params[name] = {"min_prebin_size": params.categorical_min_prebin_size}
+    selection = {"iv": {"min": params.min_iv}} if params.min_iv > 0 else None
+    process = BinningProcess(
+        variable_names=plan.features,
+        categorical_variables=list(plan.categorical),
+        max_n_prebins=params.max_n_prebins,
+        min_prebin_size=params.min_prebin_size,
+        min_bin_size=params.min_bin_size,
+        selection_criteria=selection,
+        special_codes=list(params.special_codes) or None,
+        binning_fit_params=fit_params,
+    )
+    estimator = LogisticRegression(
+        C=params.regularisation_c, class_weight=params.class_weight, max_iter=1000
+    )
+    return Scorecard(
+        binning_process=process,
+        estimator=estimator,
+        scaling_method="pdo_odds",
+        scaling_method_params={
+            "pdo": params.points_to_double_odds,
+            "odds": params.base_odds,
+            "scorecard_points": params.base_score,
+        },
+    )
+
+
+def _fit_once(
+    characteristics: pd.DataFrame, y_bad: np.ndarray, plan: ColumnPlan, params: ScorecardParams
+) -> Scorecard:
+    scorecard = build_scorecard(plan, params)
+    with warnings.catch_warnings():
+        # optbinning takes log(0) for empty Special/Missing bins before masking them to WoE 0;
+        # the masked value is what is used, so numpy's divide warning says nothing here.
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="optbinning")
+        scorecard.fit(
+            characteristics[plan.features],
+            y_bad,
+            metric_special="empirical",
+            metric_missing="empirical",
+        )
+    return scorecard
+
+
+def fit_scorecard(
+    characteristics: pd.DataFrame, y_bad: np.ndarray, plan: ColumnPlan, params: ScorecardParams
+) -> Scorecard:
+    """Fit a scorecard whose points never reward the riskier bin of a characteristic.
+
+    A characteristic whose coefficient comes out with the wrong sign (points rising with the
+    bad rate, a sign of collinearity) is dropped and the scorecard refit. Special and Missing
+    bins keep their observed (empirical) WoE.
+    """
+    while True:
+        scorecard = _fit_once(characteristics, y_bad, plan, params)
+        selected = scorecard.binning_process_.get_support(names=True)
+        coefficients = np.ravel(scorecard.estimator_.coef_)
+        # WoE rises as the bad rate falls, so a sound coefficient on it is negative.
+        wrong_sign = {name for name, c in zip(selected, coefficients, strict=True) if c >= 0}
+        if not wrong_sign or len(wrong_sign) == len(selected):
+            return scorecard
+        plan = plan.without(wrong_sign)
+
+
+def _predict(scorecard: Scorecard, characteristics: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="optbinning")
+        probability = scorecard.predict_proba(characteristics)[:, 1]
+        score = scorecard.score(characteristics)
+    return probability, score
+
+
+def _cross_validate(
+    characteristics: pd.DataFrame, y_bad: np.ndarray, plan: ColumnPlan, params: ScorecardParams
+) -> tuple[list[float], pd.DataFrame]:
+    """Fold AUCs of every CV round, and the first round's out-of-fold predictions."""
+    fold_aucs: list[float] = []
+    oof = pd.DataFrame(
+        index=characteristics.index,
+        columns=["fold", "probability_of_default", "score"],
+        dtype=float,
+    )
+    for round_number in range(params.cv_repeats):
+        splitter = StratifiedKFold(
+            n_splits=params.cv_folds, shuffle=True, random_state=params.random_state + round_number
+        )
+        for fold, (train_rows, test_rows) in enumerate(splitter.split(characteristics, y_bad)):
+            scorecard = fit_scorecard(
+                characteristics.iloc[train_rows], y_bad[train_rows], plan, params
+            )
+            probability, score = _predict(scorecard, characteristics.iloc[test_rows])
+            fold_aucs.append(roc_auc(y_bad[test_rows], probability))
+            if round_number == 0:
+                oof.iloc[test_rows] = np.column_stack(
+                    [np.full(len(test_rows), fold + 1), probability, score]
+                )
+    oof["fold"] = oof["fold"].astype(int)
+    return fold_aucs, oof
+
+
+def _holdout(
+    characteristics: pd.DataFrame, y_bad: np.ndarray, plan: ColumnPlan, params: ScorecardParams
+) -> dict[str, Any]:
+    train_rows, test_rows = train_test_split(
+        np.arange(len(y_bad)),
+        test_size=params.holdout_share,
+        stratify=y_bad,
+        random_state=params.random_state,
+    )
+    scorecard = fit_scorecard(characteristics.iloc[train_rows], y_bad[train_rows], plan, params)
+    probability, _ = _predict(scorecard, characteristics.iloc[test_rows])
+    auc = roc_auc(y_bad[test_rows], probability)
+    return {
+        "holdout_auc": auc,
+        "holdout_gini": 2 * auc - 1,
+        "holdout_ks": ks_statistic(y_bad[test_rows], probability),
+        "holdout_rows": len(test_rows),
+    }
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """SHA-256 of a frame's canonical CSV serialisation (no index, ``\\n`` line ends)."""
+    return hashlib.sha256(frame.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+
+
+def train_scorecard(
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    bad_value: Any,
+    features: Sequence[str] | None = None,
+    exclude: Iterable[str] = (),
+    protected: Iterable[str] = (),
+    params: ScorecardParams = ScorecardParams(),
+    data_sha256: str | None = None,
+    trained_at: datetime | None = None,
+) -> TrainingResult:
+    """Train, validate and compile a points scorecard.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per past loan, the outcome in ``target``.
+    target, bad_value : str, object
+        The outcome column and the value of it that means the loan went bad.
+    features : sequence of str, optional
+        Characteristics to use; by default every column except target, excluded and protected.
+    exclude : iterable of str
+        Columns dropped outright (identifiers, leakage).
+    protected : iterable of str
+        Columns never used as characteristics, carried into ``oof_predictions`` for audits.
+    params : ScorecardParams
+    data_sha256 : str, optional
+        Hash of the source bytes; by default the frame's canonical serialisation is hashed.
+    trained_at : datetime, optional
+        Timezone-aware training time recorded in the artifact; now (UTC) by default.
+
+    Raises
+    ------
+    ProtectedFeatureError
+        If ``features`` names a protected column.
+    """
+    plan = plan_columns(
+        frame, target=target, features=features, exclude=exclude, protected=protected
+    )
+    y_bad = bad_flag(frame[target], bad_value)
+    characteristics = characteristic_frame(frame, plan)
+    fold_aucs, oof = _cross_validate(characteristics, y_bad, plan, params)
+    holdout = _holdout(characteristics, y_bad, plan, params)
+    final = fit_scorecard(characteristics, y_bad, plan, params)
+
+    trained_at = (trained_at or datetime.now(UTC)).astimezone(UTC)
+    data_sha256 = data_sha256 or frame_sha256(frame)
+    compiled = compile_scorecard(
+        final,
+        plan,
+        special_codes=params.special_codes,
+        metadata={
+            "features": list(final.binning_process_.get_support(names=True)),
+            "params": params.to_dict(),
+            "data_sha256": data_sha256,
+            "trained_at": trained_at.isoformat(timespec="seconds"),
+            "target": target,
+            "bad_value": _json_scalar(bad_value),
+            "protected": list(plan.protected),
+        },
+    )
+    summary = final.binning_process_.summary().set_index("name")
+    iv = {name: float(summary.loc[name, "iv"]) for name in compiled.features}
+    oof.insert(1, "y_bad", y_bad)
+    for column in plan.protected:
+        oof[column] = frame[column].to_numpy()
+
+    train_probability, _ = _predict(final, characteristics)
+    metrics = _metrics(y_bad, fold_aucs, oof, holdout, train_probability, sum(iv.values()), params)
+    return TrainingResult(
+        compiled=compiled,
+        metrics=metrics,
+        features=compiled.features,
+        data_sha256=data_sha256,
+        binning_tables=binning_tables(final, compiled),
+        iv_by_characteristic=iv,
+        oof_predictions=oof,
+        params=params,
+        estimator=final,
+    )
+
+
+def _metrics(
+    y_bad: np.ndarray,
+    fold_aucs: list[float],
+    oof: pd.DataFrame,
+    holdout: dict[str, Any],
+    train_probability: np.ndarray,
+    total_iv: float,
+    params: ScorecardParams,
+) -> dict[str, Any]:
+    cv_auc = float(np.mean(fold_aucs))
+    oof_pd = oof["probability_of_default"].to_numpy()
+    return {
+        "n_rows": len(y_bad),
+        "n_bad": int(y_bad.sum()),
+        "bad_rate": float(y_bad.mean()),
+        "cv_folds": params.cv_folds,
+        "cv_repeats": params.cv_repeats,
+        "cv_auc": cv_auc,
+        "cv_auc_std": float(np.std(fold_aucs)),
+        "cv_fold_aucs": fold_aucs,
+        "gini": 2 * cv_auc - 1,
+        "ks": ks_statistic(y_bad, oof_pd),
+        "oof_auc": roc_auc(y_bad, oof_pd),
+        **holdout,
+        "train_auc": roc_auc(y_bad, train_probability),
+        "total_iv": float(total_iv),
+        "calibration": calibration_table(y_bad, oof_pd, oof["score"].to_numpy()),
+    }
+
+
+def _json_scalar(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("bad_value must be finite")
+    return value
+
+
+def train_from_csv(
+    path: str | PathLike[str], *, target: str, bad_value: Any, **options: Any
+) -> TrainingResult:
+    """Train from a CSV file; ``data_sha256`` is the SHA-256 of the file's bytes.
+
+    Keyword options are those of :func:`train_scorecard`.
+    """
+    with open(path, "rb") as source:
+        raw = source.read()
+    frame = pd.read_csv(io.BytesIO(raw))
+    return train_scorecard(
+        frame,
+        target=target,
+        bad_value=bad_value,
+        data_sha256=hashlib.sha256(raw).hexdigest(),
+        **options,
+    )
