@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(60, ge=1)
     db_echo: bool = False
 
+    # Country of the lender: nationality elsewhere counts as foreign in fairness monitoring.
+    domestic_country: str = Field("DE", pattern=r"^[A-Z]{2}$")
+
     # Shown on adverse-action notices.
     creditor_name: str = "riskdesk Demo Bank"
     creditor_address: str = "1 Example Street, 10115 Berlin, Germany"

@@ -5,7 +5,13 @@ Pure Python: nothing here imports the web service or the database.
 
 import logging
 
-# optbinning loads OR-Tools, whose bundled HiGHS shadows the symbols of the `highspy` wheel that
-# cvxpy then tries to import; cvxpy logs the failed optional solver at ERROR on every start even
-# though no riskdesk code path uses that solver. Keep that noise out of service and CLI output.
-logging.getLogger("__cvxpy__").setLevel(logging.CRITICAL)
+
+def _drop_highs_import_error(record: logging.LogRecord) -> bool:
+    # optbinning loads OR-Tools, whose bundled HiGHS shadows the symbols of the `highspy` wheel
+    # that cvxpy then tries to import; cvxpy logs that optional solver's failure at ERROR on every
+    # start although no riskdesk code path uses it. A filter, not a level: cvxpy resets its
+    # logger's level when it is imported.
+    return "importing solver HIGHS" not in record.getMessage()
+
+
+logging.getLogger("__cvxpy__").addFilter(_drop_highs_import_error)

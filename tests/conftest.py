@@ -144,3 +144,28 @@ def auth_headers(settings_env, users):  # type: ignore[no-untyped-def]
         token, _ = create_access_token(settings_env, user_id=user.id, role=role.value)
         headers[role] = {"Authorization": f"Bearer {token}"}
     return headers
+
+
+@pytest.fixture(scope="session")
+def default_training():
+    """The bundled scorecard and its policy, trained once per test session."""
+    from risk_models.default_model import train_default_model
+
+    return train_default_model()
+
+
+@pytest.fixture
+def active_model(engine, default_training):  # type: ignore[no-untyped-def]
+    """Register and activate the bundled scorecard and policy in this test's database."""
+    from app.db import session_scope
+    from app.scoring import service
+    from risk_models.default_model import PROTECTED, TARGET
+
+    result, policy = default_training
+    with session_scope(engine) as session:
+        model = service.register_model(session, Principal.system("test-setup"), result,
+                                       data_name="german_credit.csv", target=TARGET,
+                                       protected=list(PROTECTED), activate=True)
+        service.register_policy(session, Principal.system("test-setup"), policy.to_dict(),
+                                activate=True)
+        return model.version, policy

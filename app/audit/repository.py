@@ -52,8 +52,10 @@ def iter_chain(session: Session, batch_size: int = 50_000) -> Iterator[tuple]:
     else:
         columns[1] = func.to_char(func.timezone("UTC", AuditEvent.occurred_at),
                                   'YYYY-MM-DD"T"HH24:MI:SS.US').label("occurred_at")
-    result = session.connection().execution_options(yield_per=batch_size).execute(
-        select(*columns).order_by(AuditEvent.seq)
+    # The option goes on the statement: set on the connection it would stay for the rest of
+    # the transaction and turn every later statement into a server-side cursor on PostgreSQL.
+    result = session.connection().execute(
+        select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
     )
     try:
         for partition in result.partitions():

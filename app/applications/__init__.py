@@ -1,0 +1,1 @@
+"""Loan applications: intake, cleansing, decisions, underwriter reviews."""

@@ -1,0 +1,1 @@
+"""The model registry and decision policies: registering, activating, loading for scoring."""

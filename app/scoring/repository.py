@@ -1,0 +1,33 @@
+"""Queries on the model registry and the policy versions."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.models import DecisionPolicy, ScoringModel
+
+
+def active_model(session: Session) -> ScoringModel | None:
+    return session.exec(select(ScoringModel).where(ScoringModel.status == "active")).first()
+
+
+def model_by_version(session: Session, version: str) -> ScoringModel | None:
+    return session.exec(select(ScoringModel).where(ScoringModel.version == version)).first()
+
+
+def list_models(session: Session) -> list[ScoringModel]:
+    return list(session.exec(select(ScoringModel)
+                             .order_by(col(ScoringModel.trained_at).desc())).all())
+
+
+def active_policy(session: Session) -> DecisionPolicy | None:
+    return session.exec(select(DecisionPolicy).where(DecisionPolicy.status == "active")).first()
+
+
+def policy_by_version(session: Session, version: str) -> DecisionPolicy | None:
+    return session.exec(select(DecisionPolicy).where(DecisionPolicy.version == version)).first()
+
+
+def list_policies(session: Session) -> list[DecisionPolicy]:
+    return list(session.exec(select(DecisionPolicy)
+                             .order_by(col(DecisionPolicy.created_at).desc())).all())

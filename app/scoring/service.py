@@ -1,0 +1,177 @@
+"""Registering trained scorecards and policies, activating them, and loading them for scoring.
+
+The service scores from the compiled JSON artifact alone; nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session
+
+from app.audit.service import append_event
+from app.auth.principal import Principal
+from app.errors import Conflict, NotFound, ServiceUnavailable
+from app.models import DecisionPolicy, ScoringModel
+from app.scoring import repository
+from compliance.ledger import canonical_json, sha256_hex
+from risk_models.compiled import CompiledScorecard, CompiledScorer
+from risk_models.training import TrainingResult
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def validation_record(result: TrainingResult) -> dict[str, Any]:
+    """What validation reports and model fairness audits need, as stored with the model.
+
+    ``oof`` holds the out-of-fold predictions column by column (``y_bad``,
+    ``probability_of_default``, ``score``, ``fold`` and each protected column's raw values).
+    """
+    oof = result.oof_predictions
+    return _json_safe({
+        "binning_tables": result.binning_tables,
+        "iv_by_characteristic": result.iv_by_characteristic,
+        "oof": {column: oof[column].tolist() for column in oof.columns},
+    })
+
+
+def model_version_for(result: TrainingResult, trained_at: datetime) -> str:
+    return f"scorecard-{trained_at:%Y%m%d%H%M%S}-{result.compiled.artifact_sha256[:8]}"
+
+
+def register_model(session: Session, actor: Principal, result: TrainingResult, *,
+                   data_name: str, target: str, protected: list[str],
+                   activate: bool) -> ScoringModel:
+    """Store a trained scorecard in the registry (and activate it); a ledger event each."""
+    artifact = result.compiled.to_json().decode()
+    sha = result.compiled.artifact_sha256
+    trained_at = datetime.now(UTC)
+    model = ScoringModel(
+        version=model_version_for(result, trained_at), status="candidate",
+        trained_by=actor.actor_id, trained_at=trained_at, data_sha256=result.data_sha256,
+        data_name=data_name[:200], target=target, protected_columns=json.dumps(protected),
+        params=canonical_json(_json_safe(result.params.to_dict())),
+        metrics=canonical_json(_json_safe(result.metrics)), artifact=artifact,
+        artifact_sha256=sha, validation=canonical_json(validation_record(result)))
+    session.add(model)
+    session.flush()
+    append_event(session, actor, "model.trained", "model", model.version, {
+        "artifact_sha256": sha, "data_sha256": result.data_sha256,
+        "cv_auc": round(float(result.metrics["cv_auc"]), 6), "features": result.features,
+        "protected_columns": protected})
+    if activate:
+        activate_model(session, actor, model.version)
+    return model
+
+
+def activate_model(session: Session, actor: Principal, version: str) -> ScoringModel:
+    """Make ``version`` the model that scores new applications; the previous one retires."""
+    model = repository.model_by_version(session, version)
+    if model is None:
+        raise NotFound(f"no model version {version!r}", code="model_not_found")
+    if model.status == "active":
+        return model
+    previous = repository.active_model(session)
+    if previous is not None:
+        previous.status = "retired"
+        session.add(previous)
+        session.flush()
+    model.status = "active"
+    model.activated_at = datetime.now(UTC)
+    session.add(model)
+    session.flush()
+    append_event(session, actor, "model.activated", "model", version, {
+        "artifact_sha256": model.artifact_sha256,
+        "previous_version": previous.version if previous else None})
+    return model
+
+
+def register_policy(session: Session, actor: Principal, body: dict[str, Any], *,
+                    activate: bool) -> DecisionPolicy:
+    """Store a policy version (its JSON canonicalised and hashed) and optionally activate it."""
+    version = str(body.get("version") or "")
+    if not version:
+        raise Conflict("a policy needs a version", code="policy_version_missing")
+    if repository.policy_by_version(session, version) is not None:
+        raise Conflict(f"policy version {version!r} exists already; versions are immutable",
+                       code="policy_version_exists")
+    text = canonical_json(body)
+    policy = DecisionPolicy(version=version, status="candidate", created_by=actor.actor_id,
+                            body=text, sha256=sha256_hex(text))
+    session.add(policy)
+    session.flush()
+    append_event(session, actor, "policy.created", "policy", version, {"sha256": policy.sha256})
+    if activate:
+        activate_policy(session, actor, version)
+    return policy
+
+
+def activate_policy(session: Session, actor: Principal, version: str) -> DecisionPolicy:
+    policy = repository.policy_by_version(session, version)
+    if policy is None:
+        raise NotFound(f"no policy version {version!r}", code="policy_not_found")
+    if policy.status == "active":
+        return policy
+    previous = repository.active_policy(session)
+    if previous is not None:
+        previous.status = "retired"
+        session.add(previous)
+        session.flush()
+    policy.status = "active"
+    session.add(policy)
+    session.flush()
+    append_event(session, actor, "policy.activated", "policy", version, {
+        "sha256": policy.sha256, "previous_version": previous.version if previous else None})
+    return policy
+
+
+# --- Loading for scoring ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    version: str
+    artifact_sha256: str
+    scorecard: CompiledScorecard
+    scorer: CompiledScorer
+
+
+_cache: dict[str, LoadedModel] = {}
+_cache_lock = threading.Lock()
+
+
+def load_active_model(session: Session) -> LoadedModel:
+    """The active scorecard, parsed once per process per artifact and checked against its hash."""
+    model = repository.active_model(session)
+    if model is None:
+        raise ServiceUnavailable(
+            "no scoring model is active; train one with `riskdesk train` (or run `make demo`)",
+            code="no_active_model")
+    cached = _cache.get(model.artifact_sha256)
+    if cached is not None:
+        return cached
+    scorecard = CompiledScorecard.from_json(model.artifact)
+    if scorecard.artifact_sha256 != model.artifact_sha256:
+        raise ServiceUnavailable(f"model {model.version}'s artifact does not match its recorded "
+                                 "sha256; refusing to score with it", code="model_integrity")
+    loaded = LoadedModel(model.version, model.artifact_sha256, scorecard,
+                         CompiledScorer(scorecard))
+    with _cache_lock:
+        _cache[model.artifact_sha256] = loaded
+    return loaded
