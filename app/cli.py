@@ -11,6 +11,9 @@ from typing import Annotated
 
 import typer
 
+from app.reports.cli import report_cli
+from app.scoring.cli import train as train_command
+
 cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit trail.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -19,6 +22,7 @@ audit_cli = typer.Typer(help="The audit ledger.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(report_cli, name="report")
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
               "compliance": "compliance_officer", "auditor": "auditor", "admin": "admin"}
@@ -170,8 +174,14 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
         serve(host=host, port=port)
 
 
-# Later set-up steps (the default model) register here.
-DEMO_STEPS: list = []
+def _demo_model() -> None:
+    from app.scoring.cli import ensure_default_model
+
+    ensure_default_model()
+
+
+DEMO_STEPS = [_demo_model]
+cli.command("train")(train_command)
 
 
 def main() -> None:

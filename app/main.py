@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,12 +11,16 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.applications.endpoints import router as applications_router
 from app.audit.endpoints import router as audit_router
 from app.auth.deps import declared_roles
 from app.auth.endpoints import public_router as auth_public_router
 from app.auth.endpoints import router as auth_router
 from app.errors import RiskdeskError, error_body
+from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
+from app.reports.endpoints import router as reports_router
+from app.scoring.endpoints import router as scoring_router
 from app.users.endpoints import router as users_router
 
 logger = logging.getLogger("riskdesk")
@@ -24,13 +29,33 @@ logger = logging.getLogger("riskdesk")
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/auth/token"})
 
 
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Type tags pydantic puts in the location of a union member's error; no API field has these names.
+_TYPE_TAGS = frozenset({"decimal", "str", "int", "float", "bool", "date", "datetime", "none",
+                        "list", "dict", "literal"})
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, object]]:
-    details = []
+    """One entry per offending field, named by its dotted path in the request.
+
+    Pydantic adds the tried member of a union (``literal['no_account']``) or a validator's name
+    to an error's location; those say nothing to the person fixing the request, so they are
+    dropped and the errors of one field are merged.
+    """
+    merged: dict[tuple[str, str | None], dict[str, object]] = {}
     for err in exc.errors():
-        location = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        details.append({"field": ".".join(location) or None, "message": err.get("msg"),
-                        "type": err.get("type"), "location": err.get("loc", ("body",))[0]})
-    return details
+        location = err.get("loc", ())
+        parts = [str(p) for p in location[1:]
+                 if isinstance(p, int) or (_FIELD_NAME.match(str(p)) and p not in _TYPE_TAGS)]
+        source = str(location[0]) if location else "body"
+        field = ".".join(parts) or None
+        message = str(err.get("msg"))
+        entry = merged.setdefault((source, field), {"field": field, "message": message,
+                                                    "type": err.get("type"),
+                                                    "location": source})
+        if message not in str(entry["message"]):
+            entry["message"] = f"{entry['message']}; or {message}"
+    return list(merged.values())
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -79,7 +104,9 @@ def create_app() -> FastAPI:
         "reasons, fairness audits, regulatory reports and a verifiable audit ledger.",
     )
     _install_error_handlers(app)
-    for router in (health_router, auth_public_router, auth_router, users_router, audit_router):
+    for router in (health_router, auth_public_router, auth_router, users_router, audit_router,
+                   applications_router, scoring_router,
+                   fairness_router, reports_router):
         app.include_router(router)
     _check_every_route_declares_roles(app)
     return app

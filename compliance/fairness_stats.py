@@ -181,7 +181,7 @@ def auc_by_group(groups: pd.Series, y_good: pd.Series, score: pd.Series) -> dict
 def roc_auc(y_good: pd.Series, score: pd.Series) -> float:
     """ROC AUC, or NaN when only one outcome is present (AUC is undefined there)."""
     y = np.asarray(y_good, dtype=int)
-    if y.min(initial=1) == y.max(initial=0):
+    if y.size == 0 or y.min() == y.max():
         return math.nan
     return float(roc_auc_score(y, np.asarray(score, dtype=float)))
 

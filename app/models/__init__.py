@@ -1,6 +1,18 @@
 """Every table of the service; importing this package registers them all on SQLModel.metadata."""
 
+from app.models.applications import (
+    ApplicantIdentity,
+    Application,
+    ApplicationMonitoring,
+    Decision,
+)
 from app.models.audit import AuditEvent
+from app.models.compliance import FairnessAudit, Report
+from app.models.scoring import DecisionPolicy, ScoringModel
 from app.models.users import ApiKey, LoginAttempt, User
 
-__all__ = ["ApiKey", "AuditEvent", "LoginAttempt", "User"]
+__all__ = [
+    "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
+    "Decision", "DecisionPolicy", "FairnessAudit", "LoginAttempt", "Report", "ScoringModel",
+    "User",
+]

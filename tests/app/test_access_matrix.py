@@ -14,6 +14,7 @@ LO, UW, CO, AU, AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFIC
                       Role.AUDITOR, Role.ADMIN)
 EVERYONE = frozenset(Role)
 LEDGER_READERS = frozenset({AU, CO, AD})
+MODEL_READERS = frozenset({UW, CO, AU, AD})
 
 ALLOW: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -31,6 +32,31 @@ ALLOW: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/audit/checkpoint"): LEDGER_READERS,
     ("GET", "/audit/public-key"): LEDGER_READERS,
     ("GET", "/audit/events"): LEDGER_READERS,
+    ("POST", "/applications"): frozenset({LO, AD}),
+    ("GET", "/applications"): EVERYONE,
+    ("GET", "/applications/{application_id}"): EVERYONE,
+    ("POST", "/applications/{application_id}/review"): frozenset({UW, AD}),
+    ("GET", "/models"): MODEL_READERS,
+    ("GET", "/models/{version}"): MODEL_READERS,
+    ("GET", "/models/{version}/artifact"): MODEL_READERS,
+    ("POST", "/models/{version}/activate"): frozenset({AD}),
+    ("GET", "/policies"): MODEL_READERS,
+    ("GET", "/policies/active"): MODEL_READERS,
+    ("POST", "/policies"): frozenset({AD}),
+    ("POST", "/policies/{version}/activate"): frozenset({AD}),
+    # Fairness audits: compliance officers run them; auditors read them. Admins administer
+    # accounts and see none of the compliance work (separation of duties).
+    ("POST", "/fairness/audits"): frozenset({CO}),
+    ("GET", "/fairness/audits"): frozenset({CO, AU}),
+    ("GET", "/fairness/audits/{audit_id}"): frozenset({CO, AU}),
+    # Reports: the service narrows these further. Loan officers create and read adverse action
+    # notices of applications they submitted only; underwriters read adverse action notices
+    # (they resolve the referrals those follow) and create none; auditors read every kind and
+    # create none; admins have no access (notices hold applicants' names and addresses).
+    ("POST", "/reports"): frozenset({CO, LO}),
+    ("GET", "/reports"): frozenset({CO, AU, LO, UW}),
+    ("GET", "/reports/{report_id}"): frozenset({CO, AU, LO, UW}),
+    ("GET", "/reports/{report_id}/pdf"): frozenset({CO, AU, LO, UW}),
 }
 
 # Auditors are read-only everywhere: no role table above may give them a writing method.

@@ -1,0 +1,66 @@
+"""Queries behind fairness audits: the live decisions with their monitoring data, stored audits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models import Application, ApplicationMonitoring, Decision, FairnessAudit
+
+LIVE_COLUMNS = ("status", "outcome", "sex", "age_band", "national_origin", "score")
+
+
+def live_decisions(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """One row per application submitted in ``[start, end)``: its status and current outcome,
+    its monitoring attributes (missing when none were recorded) and its automated score.
+
+    One query, whatever the number of applications.
+    """
+    scores = (
+        select(Decision.application_id, func.max(Decision.score).label("score"))
+        .join(Application, Application.id == Decision.application_id)
+        .where(Decision.kind == "automated", Application.submitted_at >= start,
+               Application.submitted_at < end)
+        .group_by(Decision.application_id)
+        .subquery()
+    )
+    query = (
+        select(Application.status, Application.outcome, ApplicationMonitoring.sex,
+               ApplicationMonitoring.age_band, ApplicationMonitoring.national_origin,
+               scores.c.score)
+        .outerjoin(ApplicationMonitoring,
+                   ApplicationMonitoring.application_id == Application.id)  # type: ignore[arg-type]
+        .outerjoin(scores, scores.c.application_id == Application.id)
+        .where(Application.submitted_at >= start, Application.submitted_at < end)
+    )
+    rows = session.execute(query).all()
+    return pd.DataFrame.from_records(rows, columns=list(LIVE_COLUMNS))
+
+
+def add(session: Session, audit: FairnessAudit) -> FairnessAudit:
+    session.add(audit)
+    session.flush()
+    return audit
+
+
+def get(session: Session, audit_id: int) -> FairnessAudit | None:
+    return session.get(FairnessAudit, audit_id)
+
+
+def search(session: Session, *, source: str | None = None, model_version: str | None = None,
+           offset: int = 0, limit: int = 50) -> tuple[list[FairnessAudit], int]:
+    """Audits matching the filters, newest first, and how many match in all."""
+    conditions = []
+    if source is not None:
+        conditions.append(FairnessAudit.source == source)
+    if model_version is not None:
+        conditions.append(FairnessAudit.model_version == model_version)
+    total = session.exec(select(func.count()).select_from(FairnessAudit)
+                         .where(*conditions)).one()
+    rows = session.exec(select(FairnessAudit).where(*conditions)
+                        .order_by(col(FairnessAudit.id).desc()).offset(offset).limit(limit)).all()
+    return list(rows), int(total)
+

@@ -1,0 +1,55 @@
+"""Stored fairness audits and regulatory PDF reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utc_datetime_field, utcnow
+
+
+class FairnessAudit(SQLModel, table=True):
+    """One fairness audit run: its scope, parameters and the result JSON with its sha256."""
+
+    __tablename__ = "fairness_audits"
+    __table_args__ = (Index("ix_fairness_audits_created_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = utc_datetime_field(default_factory=utcnow)
+    created_by: str = Field(max_length=64)
+    created_by_role: str = Field(max_length=32)
+    source: str = Field(max_length=16, index=True)  # model | decisions
+    model_version: str | None = Field(default=None, max_length=64, index=True)
+    policy_version: str | None = Field(default=None, max_length=64)
+    date_from: date | None = None
+    date_to: date | None = None
+    parameters: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    result: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    sha256: str = Field(max_length=64)
+    audited: int  # decisions (or validation rows) in the rates
+    flagged: bool
+
+
+class Report(SQLModel, table=True):
+    """A generated PDF, the parameters it was built from and the ledger head it was built at."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_created_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32, index=True)  # adverse_action | model_validation | compliance
+    parameters: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    created_at: datetime = utc_datetime_field(default_factory=utcnow)
+    created_by: str = Field(max_length=64)
+    created_by_role: str = Field(max_length=32)
+    application_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), ForeignKey("applications.id"), nullable=True, index=True))
+    model_version: str | None = Field(default=None, max_length=64)
+    ledger_head_seq: int
+    ledger_head_hash: str = Field(max_length=64)
+    sha256: str = Field(max_length=64)
+    size: int
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

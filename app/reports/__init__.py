@@ -1,0 +1,1 @@
+"""Regulatory PDF reports: adverse action notices, model validation and compliance reports."""

@@ -1,0 +1,229 @@
+"""Report and fairness-audit figures through the service layer over 100,000 synthetic decisions.
+
+Times, each end to end through the service (queries, build, storage, ledger event, commit):
+(a) an adverse action notice (median of --repeat), (b) a compliance report over every decision,
+(c) a model validation report, (d) a live-decision fairness audit with 1,000 bootstrap rounds.
+The database holds --rows applications with identities, monitoring data, automated decisions
+(plus reviews and overrides) and a ledger of one event per decision, inserted in bulk.
+
+Run:  .venv/bin/python bench/reports_service.py [--rows N] [--repeat N]
+          [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("RISKDESK_SECRET_KEY", "benchmark-secret-key-long-enough")
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from app.auth.principal import Principal  # noqa: E402
+from app.db import build_engine, session_scope  # noqa: E402
+from app.fairness.schemas import FairnessAuditCreate  # noqa: E402
+from app.fairness.service import run_audit  # noqa: E402
+from app.migrations import upgrade  # noqa: E402
+from app.models import (  # noqa: E402
+    ApplicantIdentity,
+    Application,
+    ApplicationMonitoring,
+    AuditEvent,
+    Decision,
+)
+from app.reports.schemas import ReportCreate  # noqa: E402
+from app.reports.service import create_report  # noqa: E402
+from compliance import ledger  # noqa: E402
+from tests.app import factories as f  # noqa: E402
+
+ACTOR = Principal.system("bench")
+FIRST_DAY, LAST_DAY = date(2026, 1, 1), date(2026, 3, 31)
+REASONS = [f.REASON_CHK, f.REASON_DUR, f.REASON_HIS,
+           {"code": "RC-SAV-01", "statement": "Savings below the equivalent of 100 DM",
+            "characteristic": "savings_account", "points_lost": 18.0}]
+BATCH = 5000
+
+
+def _bulk(engine, table, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        for start in range(0, len(rows), BATCH):
+            conn.execute(insert(table), rows[start:start + BATCH])
+
+
+def fill(engine, rows: int, seed: int = 0) -> str:
+    """Insert the synthetic book; returns the id of a declined application for the notice."""
+    with Session(engine) as session:
+        f.add_model(session, n_rows=1000)
+        f.add_policy(session)
+        session.commit()
+    rng = np.random.default_rng(seed)
+    span = (LAST_DAY - FIRST_DAY).days * 86_400
+    start = datetime.combine(FIRST_DAY, datetime.min.time(), tzinfo=UTC)
+    at = [start + timedelta(seconds=int(s)) for s in np.sort(rng.integers(0, span, rows))]
+    sex = rng.choice(["female", "male", "other", "not_provided"], rows, p=[.44, .5, .02, .04])
+    band = rng.choice(["under 25", "25-39", "40-59", "60 and over"], rows, p=[.15, .45, .3, .1])
+    origin = rng.choice(["domestic", "foreign", "unknown"], rows, p=[.85, .12, .03])
+    score = np.round(rng.normal(590, 45, rows) - 12 * (origin == "foreign"), 1)
+    outcome = np.where(score >= f.APPROVE_FROM, "approve",
+                       np.where(score < f.DECLINE_BELOW, "decline", "refer"))
+    review_draw, override_draw = rng.random(rows), rng.random(rows)
+    apps, identities, monitoring, decisions = [], [], [], []
+    for i in range(rows):
+        app_id, automated = f"APP{i:010d}", outcome[i]
+        tier = {"approve": "low", "refer": "medium", "decline": "high"}[automated]
+        reasons = [] if automated == "approve" else REASONS[: 1 + i % 4]
+        current, status = automated, "decided"
+        later = None
+        if automated == "refer" and review_draw[i] < 0.8:
+            current, status = ("approve" if review_draw[i] < 0.5 else "decline"), "reviewed"
+            later = ("review", current)
+        elif automated == "refer":
+            status = "referred"
+        elif override_draw[i] < 0.01:
+            current = "approve" if automated == "decline" else "decline"
+            later = ("override", current)
+        apps.append(f.application_row(app_id=app_id, submitted_by="7", submitted_at=at[i],
+                                      status=status, outcome=current, risk_tier=tier))
+        identities.append({"application_id": app_id, "full_name": f"Applicant {i}",
+                           "date_of_birth": date(1980, 1, 1) + timedelta(days=i % 9000),
+                           "national_id": f"ID{i:08d}", "contact": "{}",
+                           "address": json.dumps({"line1": f"{i} Bench Street",
+                                                  "city": "Springfield", "postal_code": "62704",
+                                                  "country": "US"})})
+        monitoring.append({"application_id": app_id, "sex": sex[i], "age_band": band[i],
+                           "national_origin": origin[i], "nationality": None})
+        decisions.append(f.decision_row(decision_id=f"DEC{i:010d}A", app_id=app_id,
+                                        kind="automated", created_at=at[i], outcome=automated,
+                                        risk_tier=tier, score=float(score[i]), reasons=reasons))
+        if later:
+            decisions.append(f.decision_row(
+                decision_id=f"DEC{i:010d}B", app_id=app_id, kind=later[0],
+                created_at=at[i] + timedelta(hours=20), outcome=later[1], risk_tier=tier,
+                score=None, model_version=None, decided_by="3", decided_by_role="underwriter",
+                note="income verified with payslips", reasons=reasons if later[1] != "approve"
+                else []))
+    for table, batch in ((Application, apps), (ApplicantIdentity, identities),
+                         (ApplicationMonitoring, monitoring), (Decision, decisions)):
+        _bulk(engine, table, batch)
+    _ledger(engine, decisions)
+    return next(a["id"] for a in apps if a["outcome"] == "decline" and a["status"] == "decided")
+
+
+def _ledger(engine, decisions: list[dict]) -> None:
+    """One valid ledger event per decision, as the decision service would write them."""
+    with Session(engine) as session:
+        from app.audit.repository import chain_head
+
+        seq, prev = chain_head(session) or (0, ledger.GENESIS_HASH)
+    rows = []
+    for d in decisions:
+        seq += 1
+        payload = ledger.canonical_json({"decision_id": d["id"], "outcome": d["outcome"]})
+        record = ledger.LedgerRecord(seq, d["created_at"], "system", "bench", "admin",
+                                     "decision.made", "application", d["application_id"],
+                                     payload, prev)
+        prev = ledger.hash_record(record)
+        rows.append({"seq": seq, "occurred_at": d["created_at"], "actor_type": "system",
+                     "actor_id": "bench", "actor_role": "admin", "action": "decision.made",
+                     "entity_type": "application", "entity_id": d["application_id"],
+                     "payload": payload, "prev_hash": record.prev_hash, "hash": prev})
+    _bulk(engine, AuditEvent, rows)
+
+
+def _timed(action: Callable[[], object]) -> tuple[object, float]:
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def run(label: str, url: str, rows: int, repeat: int) -> None:
+    from app.config import get_settings
+    from app.db import get_engine
+
+    os.environ["RISKDESK_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    settings = get_settings()
+    upgrade(url)
+    engine = build_engine(url)
+    (declined, fill_seconds) = _timed(lambda: fill(engine, rows))
+
+    def report(**body) -> tuple[int, float]:
+        with session_scope(engine) as session:
+            start = time.perf_counter()
+            created = create_report(session, settings, ACTOR, ReportCreate(**body))
+            size = created.size
+        return size, time.perf_counter() - start
+
+    def notice() -> float:
+        return report(kind="adverse_action", application_id=declined)[1]
+
+    notice()  # warm-up: imports, fonts, the model artifact
+    notice_ms = 1000 * statistics.median(notice() for _ in range(repeat))
+    compliance_size, compliance_s = report(kind="compliance", date_from=FIRST_DAY,
+                                           date_to=LAST_DAY)
+    validation_size, validation_s = report(kind="model_validation",
+                                           model_version=f.MODEL_VERSION)
+
+    def audit() -> int:
+        with session_scope(engine) as session:
+            return run_audit(session, ACTOR, FairnessAuditCreate(
+                source="decisions", date_from=FIRST_DAY, date_to=LAST_DAY, n_boot=1000,
+                intersections=[("sex", "age_band")])).audited
+
+    audited, audit_s = _timed(audit)
+    engine.dispose()
+    print(f"{label}: {rows:,} applications inserted in {fill_seconds:.1f} s")
+    print(f"  (a) adverse action notice           {notice_ms:8.1f} ms  (median of {repeat})")
+    print(f"  (b) compliance report, all decisions {compliance_s:8.2f} s   "
+          f"({compliance_size:,} bytes)")
+    print(f"  (c) model validation report          {validation_s:8.2f} s   "
+          f"({validation_size:,} bytes)")
+    print(f"  (d) live fairness audit, 1,000 boot  {audit_s:8.2f} s   "
+          f"({audited:,} decided applications, with sex x age band)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--postgres", default=None, help="Also run on this PostgreSQL server.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["RISKDESK_DATA_DIR"] = tmp
+        run("SQLite", f"sqlite:///{tmp}/bench.db", args.rows, args.repeat)
+        if args.postgres:
+            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+            name = f"riskdesk_bench_{uuid.uuid4().hex[:8]}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                run("PostgreSQL", make_url(args.postgres).set(database=name)
+                    .render_as_string(hide_password=False), args.rows, args.repeat)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+    repeat = f"--rows {args.rows} --repeat {args.repeat}"
+    if args.postgres:
+        repeat += f" --postgres {args.postgres}"
+    print(f"repeat: .venv/bin/python bench/reports_service.py {repeat}")
+
+
+if __name__ == "__main__":
+    main()
