@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -117,8 +118,10 @@ class Policy:
     def to_json(self) -> bytes:
         return canonical_json(self.to_dict())
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        # Cached: every decision records it. cached_property writes to the instance's __dict__
+        # directly, which a frozen dataclass without slots allows.
         return hashlib.sha256(self.to_json()).hexdigest()
 
     @classmethod

@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -70,6 +71,11 @@ class ReasonCatalog:
 
     @classmethod
     def bundled(cls) -> ReasonCatalog:
+        """The statements shipped with riskdesk (read once: every decision asks for them)."""
+        return _bundled_catalog()
+
+    @classmethod
+    def _read_bundled(cls) -> ReasonCatalog:
         text = (
             resources.files("risk_models")
             .joinpath("data/reason_statements.json")
@@ -185,3 +191,8 @@ def principal_reasons(
     losing = [c for c in result.breakdown if c.points_below_best > POINTS_TOLERANCE]
     losing.sort(key=lambda c: (-round(c.points_below_best, 9), c.characteristic))
     return [score_reason(c, catalog) for c in losing[:limit]]
+
+
+@cache
+def _bundled_catalog() -> ReasonCatalog:
+    return ReasonCatalog._read_bundled()

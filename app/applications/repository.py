@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Application, Decision
@@ -17,14 +17,19 @@ def by_idempotency_key(session: Session, submitted_by: str, key: str) -> Applica
 
 def possible_duplicates(session: Session, *, national_id_digest: str, name_dob_digest: str,
                         since: datetime, limit: int = 10) -> list[Application]:
-    """Earlier applications from the same person within the window, newest first."""
-    return list(session.exec(
-        select(Application).where(
-            or_(Application.national_id_digest == national_id_digest,
-                Application.name_dob_digest == name_dob_digest),
-            Application.submitted_at >= since,
-        ).order_by(col(Application.submitted_at).desc()).limit(limit)
-    ).all())
+    """Earlier applications from the same person within the window, newest first.
+
+    Two lookups, one per digest index, rather than one OR: SQLite would otherwise scan the
+    whole window by date.
+    """
+    found: dict[str, Application] = {}
+    for column, digest in ((Application.national_id_digest, national_id_digest),
+                           (Application.name_dob_digest, name_dob_digest)):
+        rows = session.exec(select(Application).where(column == digest,
+                                                      Application.submitted_at >= since)
+                            .order_by(col(Application.submitted_at).desc()).limit(limit)).all()
+        found.update((row.id, row) for row in rows)
+    return sorted(found.values(), key=lambda a: a.submitted_at, reverse=True)[:limit]
 
 
 def decisions_of(session: Session, application_id: str) -> list[Decision]:

@@ -54,13 +54,20 @@ def keyed_digest(settings: Settings, purpose: str, value: str) -> str:
 
 
 def load_active_policy(session: Session) -> Policy:
-    row = scoring_repository.active_policy(session)
-    if row is None:
+    """The active policy, parsed once per process per version (checked against its hash)."""
+    ref = scoring_repository.active_policy_ref(session)
+    if ref is None:
         raise ServiceUnavailable("no decision policy is active; train a model with "
                                  "`riskdesk train` (or run `make demo`)", code="no_active_policy")
-    policy = _policy_cache.get(row.sha256)
+    version, sha256 = ref
+    policy = _policy_cache.get(sha256)
     if policy is None:
-        policy = _policy_cache.setdefault(row.sha256, Policy.from_json(row.body))
+        row = scoring_repository.policy_by_version(session, version)
+        assert row is not None  # the reference above came from the same row
+        if sha256_hex(row.body) != sha256:
+            raise ServiceUnavailable(f"policy {version}'s body does not match its recorded "
+                                     "sha256; refusing to decide with it", code="policy_integrity")
+        policy = _policy_cache.setdefault(sha256, Policy.from_json(row.body))
     return policy
 
 

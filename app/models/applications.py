@@ -19,8 +19,9 @@ class Application(SQLModel, table=True):
         UniqueConstraint("submitted_by", "idempotency_key", name="uq_applications_idempotency"),
         Index("ix_applications_submitted_at", "submitted_at"),
         Index("ix_applications_submitted_by", "submitted_by"),
-        Index("ix_applications_national_id_digest", "national_id_digest"),
-        Index("ix_applications_name_dob_digest", "name_dob_digest"),
+        # Duplicate checks look up one digest within a recent window.
+        Index("ix_applications_national_id_digest", "national_id_digest", "submitted_at"),
+        Index("ix_applications_name_dob_digest", "name_dob_digest", "submitted_at"),
     )
 
     id: str = Field(primary_key=True, max_length=32)

@@ -7,6 +7,25 @@ from sqlmodel import Session, col, select
 from app.models import DecisionPolicy, ScoringModel
 
 
+def active_model_ref(session: Session) -> tuple[str, str] | None:
+    """``(version, artifact_sha256)`` of the active model, without loading its large texts."""
+    row = session.exec(select(ScoringModel.version, ScoringModel.artifact_sha256)
+                       .where(ScoringModel.status == "active")).first()
+    return (row[0], row[1]) if row else None
+
+
+def artifact_of(session: Session, version: str) -> str | None:
+    return session.exec(select(ScoringModel.artifact)
+                        .where(ScoringModel.version == version)).first()
+
+
+def active_policy_ref(session: Session) -> tuple[str, str] | None:
+    """``(version, sha256)`` of the active policy."""
+    row = session.exec(select(DecisionPolicy.version, DecisionPolicy.sha256)
+                       .where(DecisionPolicy.status == "active")).first()
+    return (row[0], row[1]) if row else None
+
+
 def active_model(session: Session) -> ScoringModel | None:
     return session.exec(select(ScoringModel).where(ScoringModel.status == "active")).first()
 

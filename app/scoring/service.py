@@ -157,21 +157,25 @@ _cache_lock = threading.Lock()
 
 
 def load_active_model(session: Session) -> LoadedModel:
-    """The active scorecard, parsed once per process per artifact and checked against its hash."""
-    model = repository.active_model(session)
-    if model is None:
+    """The active scorecard, parsed once per process per artifact and checked against its hash.
+
+    Each call asks the database which model is active (so an activation takes effect at once in
+    every process) but reads the artifact only when this process has not parsed it yet.
+    """
+    ref = repository.active_model_ref(session)
+    if ref is None:
         raise ServiceUnavailable(
             "no scoring model is active; train one with `riskdesk train` (or run `make demo`)",
             code="no_active_model")
-    cached = _cache.get(model.artifact_sha256)
+    version, artifact_sha256 = ref
+    cached = _cache.get(artifact_sha256)
     if cached is not None:
         return cached
-    scorecard = CompiledScorecard.from_json(model.artifact)
-    if scorecard.artifact_sha256 != model.artifact_sha256:
-        raise ServiceUnavailable(f"model {model.version}'s artifact does not match its recorded "
+    scorecard = CompiledScorecard.from_json(repository.artifact_of(session, version) or "")
+    if scorecard.artifact_sha256 != artifact_sha256:
+        raise ServiceUnavailable(f"model {version}'s artifact does not match its recorded "
                                  "sha256; refusing to score with it", code="model_integrity")
-    loaded = LoadedModel(model.version, model.artifact_sha256, scorecard,
-                         CompiledScorer(scorecard))
+    loaded = LoadedModel(version, artifact_sha256, scorecard, CompiledScorer(scorecard))
     with _cache_lock:
-        _cache[model.artifact_sha256] = loaded
+        _cache[artifact_sha256] = loaded
     return loaded

@@ -47,8 +47,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('submitted_by', 'idempotency_key', name='uq_applications_idempotency')
     )
     with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.create_index('ix_applications_name_dob_digest', ['name_dob_digest'], unique=False)
-        batch_op.create_index('ix_applications_national_id_digest', ['national_id_digest'], unique=False)
+        batch_op.create_index('ix_applications_name_dob_digest', ['name_dob_digest', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_applications_national_id_digest', ['national_id_digest', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_outcome'), ['outcome'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_risk_tier'), ['risk_tier'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_status'), ['status'], unique=False)
