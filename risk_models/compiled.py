@@ -9,18 +9,27 @@ import bisect
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+try:
+    # The hash table behind ``Index.get_indexer`` on object data. Called directly it skips the
+    # dtype inference ``get_indexer`` first runs over every row, a third of a text column's cost.
+    from pandas._libs.hashtable import PyObjectHashTable as _ObjectHashTable
+except ImportError:  # pragma: no cover - only if pandas moves its internals
+    _ObjectHashTable = None
+
 FORMAT_NAME = "riskdesk.compiled-scorecard"
 FORMAT_VERSION = 1
 NUMERICAL = "numerical"
 CATEGORICAL = "categorical"
 REGULAR, SPECIAL, MISSING = "regular", "special", "missing"
+# Rows sampled from a large text column to find the string objects it uses for each category.
+KEY_SAMPLE_ROWS = 1024
 
 
 def format_number(value: float) -> str:
@@ -314,8 +323,25 @@ class ScoreResult:
         }
 
 
+def _key_positions(keys: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """Position of each of ``texts`` among the distinct ``keys`` (``-1`` where absent)."""
+    if _ObjectHashTable is None:
+        index = pd.Index(keys, dtype=object)
+        return index.get_indexer(pd.Index(texts, dtype=object, copy=False))
+    table = _ObjectHashTable(len(keys))
+    table.map_locations(keys)
+    return table.lookup(texts)
+
+
 class _CompiledCharacteristic:
-    """Lookup tables of one characteristic, prepared once for fast scoring."""
+    """Lookup tables of one characteristic, prepared once for fast scoring.
+
+    The batch scorer gives every row a *position* in a small per-characteristic table of terms
+    (points plus weighted WoE times ``1j``, see :meth:`CompiledScorer.score_batch`), so one
+    gather scores a whole column. Numerical positions count the splits at or below the value
+    (``bisect_right``); categorical positions are a category's place in ``categories``. The last
+    two positions are the Special and Missing bins, so position ``-1`` (unknown) is Missing.
+    """
 
     def __init__(self, characteristic: Characteristic):
         self.spec = characteristic
@@ -324,17 +350,23 @@ class _CompiledCharacteristic:
         self.woe = np.array([b.woe for b in characteristic.bins], dtype=float)
         self.weighted_woe = self.woe * characteristic.coefficient
         self.splits = list(characteristic.splits)
-        self.splits_array = np.array(self.splits, dtype=float)
         self.category_index = {
             cat: i for i, b in enumerate(characteristic.regular_bins) for cat in b.categories
         }
         self.special_codes = set(characteristic.special_codes)
-        self.categories = pd.Index(list(self.category_index), dtype=object)
-        # Position -1 from ``get_indexer`` (unseen or missing category) picks the Missing bin.
-        self.category_lookup = np.append(
-            np.array(list(self.category_index.values()), dtype=np.intp),
-            characteristic.missing_index,
-        )
+        self.categories = np.array(list(self.category_index), dtype=object)
+        if characteristic.kind == NUMERICAL:
+            regular = list(range(len(self.splits) + 1))
+        else:
+            regular = list(self.category_index.values())
+        bin_of_position = [*regular, characteristic.special_index, characteristic.missing_index]
+        self.special_position = len(bin_of_position) - 2
+        self.missing_position = len(bin_of_position) - 1
+        self.position_terms = np.empty(len(bin_of_position), dtype=complex)
+        self.position_terms.real = self.points[bin_of_position]
+        self.position_terms.imag = self.weighted_woe[bin_of_position]
+        # The smallest integer type that holds every position keeps the per-split passes cheap.
+        self.position_dtype = np.min_scalar_type(len(bin_of_position))
 
     def bin_index(self, value: Any) -> int:
         spec = self.spec
@@ -346,26 +378,78 @@ class _CompiledCharacteristic:
             return bisect.bisect_right(self.splits, float(value))
         return self.category_index.get(str(value), spec.missing_index)
 
-    def bin_indices(self, values: Sequence[Any] | np.ndarray | pd.Series) -> np.ndarray:
-        spec = self.spec
-        series = pd.Series(values, copy=False)
-        if spec.kind == NUMERICAL:
-            numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-            indices = np.searchsorted(self.splits_array, numbers, side="right")
-            indices[np.isnan(numbers)] = spec.missing_index
+    def batch_positions(self, values: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of a column's rows and the table of terms they index.
+
+        Parameters
+        ----------
+        values : pandas.Series, numpy.ndarray or sequence
+            One value per row: numbers for a numerical characteristic; text (object or
+            string dtype), pandas ``category`` or anything ``str`` can render for a
+            categorical one. ``None``, NaN and ``pandas.NA`` are missing.
+
+        Returns
+        -------
+        positions : numpy.ndarray
+            One integer per row, indexing ``terms``.
+        terms : numpy.ndarray of complex
+            Points (real part) and weighted WoE, coefficient times WoE (imaginary part).
+        """
+        series = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+        if self.spec.kind == NUMERICAL:
+            positions = self._numerical_positions(series)
         elif isinstance(series.dtype, pd.CategoricalDtype):
-            # Look up the few categories once, then index by the codes (-1 is missing).
-            positions = self.categories.get_indexer(series.cat.categories.astype(object))
-            per_category = np.append(self.category_lookup[positions], spec.missing_index)
-            indices = per_category[series.cat.codes.to_numpy()]
+            categories = series.cat.categories.to_numpy(dtype=object)
+            per_code = np.append(self._category_positions(categories), -1)
+            if not self.special_codes:
+                # Score each category once; the codes (-1 for missing) then index those terms.
+                return series.cat.codes.to_numpy(), self.position_terms[per_code]
+            positions = per_code[series.cat.codes.to_numpy()]
         else:
             if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
                 series = series.astype(str).where(series.notna())
-            positions = self.categories.get_indexer(series.to_numpy(dtype=object))
-            indices = self.category_lookup[positions]
+            positions = self._category_positions(series.to_numpy(dtype=object))
         if self.special_codes:
-            indices[series.isin(list(self.special_codes)).to_numpy()] = spec.special_index
-        return indices
+            positions[series.isin(list(self.special_codes)).to_numpy()] = self.special_position
+        return positions, self.position_terms
+
+    def _category_positions(self, texts: np.ndarray) -> np.ndarray:
+        return _key_positions(self._lookup_keys(texts), texts)
+
+    def _lookup_keys(self, texts: np.ndarray) -> np.ndarray:
+        """The categories, each spelt where possible by the very string object the rows use.
+
+        A hash lookup compares a row with the key it hashes to, and comparing a string with
+        itself is an identity check while comparing two equal strings reads both. Text that
+        pandas or Arrow read shares one object per distinct value, so keying the lookup by the
+        rows' own objects (found in a sample) makes most comparisons identity checks. Keys are
+        still matched by value: a row whose object was not sampled finds its category as before.
+        """
+        keys = self.categories.copy()
+        step = len(texts) // KEY_SAMPLE_ROWS
+        if step < 8:
+            return keys
+        sample = texts[::step]
+        found, first_row = np.unique(_key_positions(keys, sample), return_index=True)
+        known = found >= 0
+        keys[found[known]] = sample[first_row[known]]
+        return keys
+
+    def _numerical_positions(self, series: pd.Series) -> np.ndarray:
+        if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
+            numbers = series.to_numpy(dtype=float)
+        else:
+            numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        # Counting the splits at or below each value is ``bisect_right``; with a handful of
+        # splits these comparisons beat ``np.searchsorted``, whose branches mispredict on
+        # unsorted rows. NaN compares false with every split, so it is sent to Missing apart.
+        positions = np.zeros(len(numbers), dtype=self.position_dtype)
+        at_or_above = np.empty(len(numbers), dtype=bool)
+        for split in self.splits:
+            np.greater_equal(numbers, split, out=at_or_above)
+            positions += at_or_above
+        positions[np.isnan(numbers)] = self.missing_position
+        return positions
 
 
 class CompiledScorer:
@@ -426,16 +510,26 @@ class CompiledScorer:
             Columns ``score`` and ``probability_of_default``, one row per applicant.
         """
         n_rows = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values())))
-        score = np.zeros(n_rows)
-        logit = np.zeros(n_rows)
+        # Each row's points (real part) and logit (imaginary part) build up together, so one
+        # gather and one addition per characteristic serve both sums. Complex addition adds the
+        # parts separately, and points are added in characteristic order as optbinning adds
+        # them, so the scores are the very floats optbinning computes.
+        totals = np.zeros(n_rows, dtype=complex)
         for compiled in self._characteristics:
             name = compiled.spec.name
             if name in frame:
-                indices = compiled.bin_indices(frame[name])
+                positions, terms = compiled.batch_positions(frame[name])
+                totals += terms.take(positions)
             else:
-                indices = np.full(n_rows, compiled.spec.missing_index)
-            score += compiled.points[indices]
-            logit += compiled.weighted_woe[indices]
-        probability = 1.0 / (1.0 + np.exp(-(logit + self.scorecard.intercept)))
+                totals += compiled.position_terms[compiled.missing_position]
+        score = np.ascontiguousarray(totals.real)
+        # 1 / (1 + exp(-(logit + intercept))), worked in place in one array.
+        probability = totals.imag + self.scorecard.intercept
+        np.negative(probability, out=probability)
+        np.exp(probability, out=probability)
+        probability += 1.0
+        np.reciprocal(probability, out=probability)
         index = frame.index if isinstance(frame, pd.DataFrame) else None
-        return pd.DataFrame({"score": score, "probability_of_default": probability}, index=index)
+        return pd.DataFrame(
+            {"score": score, "probability_of_default": probability}, index=index, copy=False
+        )
