@@ -2,7 +2,11 @@
 
 (a) riskdesk's training, (b) optbinning's Scorecard with default BinningProcess and
 LogisticRegression, (c) toad's chi-merge binning + WoE + LogisticRegression. Protected columns
-(personal_status_sex, age_years, foreign_worker) are excluded from every method.
+(personal_status_sex, age_years, foreign_worker) are excluded from every method. riskdesk uses
+its own characteristics (the data's columns, less ``EXCLUDED``, plus the derived ones of
+``risk_models/derived.py``); (b) and (c) use the data's columns as they are. Derived
+characteristics are row-wise arithmetic, fitted on nothing, so computing them on the whole frame
+leaks nothing; binning is refit inside every fold.
 
 Run: .venv/bin/python bench/model_quality.py
 """
@@ -30,10 +34,12 @@ from risk_models.columns import characteristic_frame, plan_columns  # noqa: E402
 from risk_models.default_model import (  # noqa: E402
     BAD_VALUE,
     DEFAULT_PARAMS,
+    EXCLUDED,
     PROTECTED,
     TARGET,
-    german_credit_path,
+    default_training_frame,
 )
+from risk_models.derived import DERIVED  # noqa: E402
 from risk_models.training import fit_scorecard  # noqa: E402
 
 SEEDS = (0, 1, 2)
@@ -44,8 +50,8 @@ Method = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame], np.ndarray]
 
 def riskdesk_method(plan) -> Method:
     def fit_predict(train, y, test):
-        scorecard = fit_scorecard(train, y, plan, DEFAULT_PARAMS)
-        return scorecard.predict_proba(test)[:, 1]
+        scorecard = fit_scorecard(train[plan.features], y, plan, DEFAULT_PARAMS)
+        return scorecard.predict_proba(test[plan.features])[:, 1]
 
     return fit_predict
 
@@ -95,23 +101,25 @@ def cross_validated_auc(method: Method, features: pd.DataFrame, y: np.ndarray) -
 
 
 def main() -> int:
-    frame = pd.read_csv(german_credit_path())
-    plan = plan_columns(frame, target=TARGET, protected=PROTECTED)
-    features = characteristic_frame(frame, plan)
+    frame, _ = default_training_frame()
+    riskdesk_plan = plan_columns(frame, target=TARGET, protected=PROTECTED, exclude=EXCLUDED)
+    # The other methods see the data's own columns only, as a user of those libraries would.
+    plan = plan_columns(frame, target=TARGET, protected=PROTECTED, exclude=DERIVED)
     y = (frame[TARGET] == BAD_VALUE).to_numpy(dtype=int)
     methods = {
-        "riskdesk": riskdesk_method(plan),
-        "optbinning Scorecard (defaults)": optbinning_default_method(plan),
-        "toad chi-merge + WoE + LR": toad_method(plan),
+        "riskdesk": (riskdesk_method(riskdesk_plan), riskdesk_plan),
+        "optbinning Scorecard (defaults)": (optbinning_default_method(plan), plan),
+        "toad chi-merge + WoE + LR": (toad_method(plan), plan),
     }
     print(
-        f"German credit, {len(frame)} rows, {len(plan.features)} characteristics "
-        f"(protected excluded); {len(SEEDS)} x stratified {FOLDS}-fold CV, seeds {SEEDS}"
+        f"German credit, {len(frame)} rows, protected excluded; riskdesk "
+        f"{len(riskdesk_plan.features)} characteristics ({len(DERIVED)} derived), others "
+        f"{len(plan.features)}; {len(SEEDS)} x stratified {FOLDS}-fold CV, seeds {SEEDS}"
     )
-    for name, method in methods.items():
+    for name, (method, method_plan) in methods.items():
         started = time.perf_counter()
         try:
-            aucs = cross_validated_auc(method, features, y)
+            aucs = cross_validated_auc(method, characteristic_frame(frame, method_plan), y)
         except Exception as error:  # report a broken third-party method, keep the others
             print(f"{name:34s} FAILED: {type(error).__name__}: {error}")
             continue

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from risk_models.capacity import completed_years
+from risk_models.derived import derived_values
 from risk_models.terms import monthly_payment
 
 if TYPE_CHECKING:
@@ -268,6 +269,21 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "job": ("kyc.employment.status", "kyc.employment.job_category"),
     "dependents": ("kyc.dependents",),
     "telephone": ("kyc.telephone_registered",),
+    # Derived characteristics (risk_models/derived.py), from the amount, term and rate band.
+    "amount_per_month": ("loan.amount", "loan.currency", "loan.term_months"),
+    "installment_income_capacity": (
+        "loan.amount",
+        "loan.currency",
+        "loan.term_months",
+        "kyc.monthly_income",
+        "kyc.monthly_obligations",
+    ),
+    "term_burden": (
+        "loan.term_months",
+        "loan.amount",
+        "kyc.monthly_income",
+        "kyc.monthly_obligations",
+    ),
 }
 
 
@@ -347,6 +363,8 @@ def derive_characteristics(document: Any, *, as_of: date, policy: Policy) -> Fea
         "dependents": _count_band(raw_field(document, "kyc.dependents"), 1, 2),
         "telephone": None if telephone is None else TELEPHONE[bool(telephone)],
     }
+    # Computed by the same function as at training time, from the values above.
+    characteristics.update(derived_values(characteristics))
     return FeatureDerivation(
         characteristics=characteristics,
         sources=dict(SOURCES),

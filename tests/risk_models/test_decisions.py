@@ -118,12 +118,13 @@ def test_poor_score_is_declined_with_score_reasons(run):
     )
     assert (decision.outcome, decision.risk_tier) == ("decline", "high")
     assert decision.terms is None
-    # Largest losses first: amount, term, history, purpose (salary paid in keeps checking high).
+    # Largest losses first: amount, history, purpose, term (salary paid in keeps checking high;
+    # the term's weight is shared with the derived term burden since the scorecard has both).
     assert [r.code for r in decision.reasons] == [
         "RC-AMT-07",
-        "RC-DUR-07",
         "RC-HIS-02",
         "RC-PUR-07",
+        "RC-DUR-07",
     ]
 
 

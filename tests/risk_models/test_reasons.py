@@ -1,6 +1,7 @@
 import pytest
 
 from risk_models.compiled import CharacteristicScore, ScorecardBin, ScoreResult
+from risk_models.default_model import default_training_frame
 from risk_models.reasons import ReasonCatalog, principal_reasons
 
 
@@ -20,11 +21,10 @@ def _values_of(characteristic, scorecard_bin, observed):
     return [v for v in observed if lower <= v < upper]
 
 
-def test_every_bin_of_the_bundled_model_has_a_specific_statement(
-    training_result, catalog, german_frame
-):
+def test_every_bin_of_the_bundled_model_has_a_specific_statement(training_result, catalog):
+    frame, _ = default_training_frame()  # derived characteristics included
     for characteristic in training_result.compiled.characteristics:
-        observed = sorted(set(german_frame[characteristic.name]))
+        observed = sorted(set(frame[characteristic.name]))
         for index, scorecard_bin in enumerate(characteristic.bins):
             for value in _values_of(characteristic, scorecard_bin, observed):
                 statement = catalog.statement(
