@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -55,16 +56,43 @@ def get_engine() -> Engine:
     return build_engine(settings.database_url, echo=settings.db_echo)
 
 
+_sqlite_writers: dict[str, threading.Lock] = {}
+_sqlite_writers_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock | None:
+    """SQLite admits one writer at a time. Queue this process's units of work on a lock rather
+    than on SQLite's busy handler, whose growing sleeps turn contention into second-long tails;
+    other processes (the CLI) still meet the busy timeout.
+
+    A plain Lock, not an RLock: FastAPI enters and leaves a request's session in different
+    worker threads, and only a Lock may be released by a thread other than its acquirer.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    key = str(engine.url)
+    with _sqlite_writers_guard:
+        return _sqlite_writers.setdefault(key, threading.Lock())
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commit when the block succeeds, roll back when it raises."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    engine = engine or get_engine()
+    lock = _writer_lock(engine)
+    if lock is not None:
+        lock.acquire()
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def get_session() -> Iterator[Session]:

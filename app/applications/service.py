@@ -180,6 +180,8 @@ def submit(session: Session, settings: Settings, actor: Principal, body: Applica
         national_id_digest=national_id_digest, name_dob_digest=name_dob_digest,
         model_version=model.version, policy_version=policy.version)
     session.add(application)
+    # The rows below reference the application; without relationships declared, the unit of
+    # work does not order inserts by foreign key, so the application is written first.
     session.flush()
     session.add(ApplicantIdentity(
         application_id=application.id, full_name=kyc["full_name"],
@@ -205,7 +207,6 @@ def submit(session: Session, settings: Settings, actor: Principal, body: Applica
         model_version=model.version, policy_version=policy.version, decided_by="system",
         decided_by_role="system")
     session.add(row)
-    session.flush()
     append_event(session, actor, "application.decided", "application", application.id, {
         "decision_id": row.id, "outcome": decision.outcome, "risk_tier": decision.risk_tier,
         "score": round(decision.score, 6),
