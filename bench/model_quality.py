@@ -13,7 +13,6 @@ Run: .venv/bin/python bench/model_quality.py
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 import warnings
@@ -25,9 +24,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-logging.getLogger("__cvxpy__").setLevel(logging.CRITICAL)
 warnings.filterwarnings("ignore")  # third-party deprecation noise would drown the figures
 
+# First: importing risk_models quiets a solver-import message that cvxpy logs under optbinning.
+import risk_models  # noqa: E402,F401
+
+# isort: split
 from optbinning import BinningProcess, Scorecard  # noqa: E402
 
 from risk_models.columns import characteristic_frame, plan_columns  # noqa: E402
