@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     creditor_address: str = "1 Example Street, 10115 Berlin, Germany"
     supervising_agency_name: str = "Consumer Financial Protection Bureau"
     supervising_agency_address: str = "1700 G Street NW, Washington, DC 20552"
+    # The credit bureau whose report feeds the bureau block; named on adverse-action notices so
+    # the applicant can ask it for a free copy. Empty name: no consumer report is used.
+    consumer_reporting_agency_name: str = "Example Credit Bureau"
+    consumer_reporting_agency_address: str = "PO Box 1000, 10117 Berlin, Germany"
+    consumer_reporting_agency_phone: str | None = "+49 30 0000000"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

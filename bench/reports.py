@@ -1,7 +1,8 @@
 """Benchmark of the report builders, and writer of the PNG previews in docs/reports/.
 
-Run: .venv/bin/python bench/reports.py [--repeat N] [--rows N] [--previews]
---previews also writes page 1 of each report to docs/reports/<kind>.png (needs pdftoppm).
+Run: .venv/bin/python bench/reports.py [--repeat N] [--rows N] [--previews DIR]
+--previews DIR also writes page 1 of each report, built from the fictitious example inputs, to
+DIR/<kind>.png (needs pdftoppm).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--previews", action="store_true")
+    parser.add_argument("--previews", type=Path, default=None, metavar="DIR")
     args = parser.parse_args()
     print(f".venv/bin/python bench/reports.py --repeat {args.repeat} --rows {args.rows}")
 
@@ -123,7 +124,7 @@ def main() -> None:
     total = t_summary + t_audit + _median_seconds(builds["compliance_report"], 1)
     print(f"compliance report end to end over {args.rows:,} decisions: {total:.2f} s")
     if args.previews:
-        write_previews({kind: build() for kind, build in builds.items()}, ROOT / "docs/reports")
+        write_previews({kind: build() for kind, build in builds.items()}, args.previews)
 
 
 if __name__ == "__main__":

@@ -276,6 +276,12 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
         requested_term_months=application.term_months,
         counteroffer=_counteroffer(offer) if offer else None,
         credit_score=_score_disclosure(session, settings, scored) if scored else None,
+        # The bureau block of every application comes from a consumer report.
+        consumer_reporting_agency=Party(
+            settings.consumer_reporting_agency_name,
+            _lines(settings.consumer_reporting_agency_address),
+            settings.consumer_reporting_agency_phone,
+        ) if settings.consumer_reporting_agency_name else None,
     )
 
 

@@ -95,6 +95,8 @@ def test_adverse_action_notice_states_reasons_score_range_and_ledger_head(
     assert f.IDENTITY["full_name"] in text
     assert "12 Sample Lane" in text and "62704 Springfield" in text
     assert settings_env.creditor_name in text and settings_env.supervising_agency_name in text
+    assert settings_env.consumer_reporting_agency_name in text
+    assert "free copy of your report" in " ".join(text.split())
     low, high = f.score_bounds(f.scorecard())
     assert "Your credit score: 512." in text
     assert f"Scores range from a low of {math.floor(low)} to a high of {math.ceil(high)}" in text
