@@ -80,6 +80,18 @@ def register_model(session: Session, actor: Principal, result: TrainingResult, *
     return model
 
 
+def _switch_active(session: Session, row: ScoringModel | DecisionPolicy,
+                   previous: ScoringModel | DecisionPolicy | None) -> None:
+    """Retire ``previous`` before activating ``row``: one active version at every statement."""
+    if previous is not None:
+        previous.status = "retired"
+        session.add(previous)
+        session.flush()
+    row.status = "active"
+    session.add(row)
+    session.flush()
+
+
 def activate_model(session: Session, actor: Principal, version: str) -> ScoringModel:
     """Make ``version`` the model that scores new applications; the previous one retires."""
     model = repository.model_by_version(session, version)
@@ -88,14 +100,8 @@ def activate_model(session: Session, actor: Principal, version: str) -> ScoringM
     if model.status == "active":
         return model
     previous = repository.active_model(session)
-    if previous is not None:
-        previous.status = "retired"
-        session.add(previous)
-        session.flush()
-    model.status = "active"
     model.activated_at = datetime.now(UTC)
-    session.add(model)
-    session.flush()
+    _switch_active(session, model, previous)
     append_event(session, actor, "model.activated", "model", version, {
         "artifact_sha256": model.artifact_sha256,
         "previous_version": previous.version if previous else None})
@@ -123,19 +129,14 @@ def register_policy(session: Session, actor: Principal, body: dict[str, Any], *,
 
 
 def activate_policy(session: Session, actor: Principal, version: str) -> DecisionPolicy:
+    """Make ``version`` the policy new applications are decided under."""
     policy = repository.policy_by_version(session, version)
     if policy is None:
         raise NotFound(f"no policy version {version!r}", code="policy_not_found")
     if policy.status == "active":
         return policy
     previous = repository.active_policy(session)
-    if previous is not None:
-        previous.status = "retired"
-        session.add(previous)
-        session.flush()
-    policy.status = "active"
-    session.add(policy)
-    session.flush()
+    _switch_active(session, policy, previous)
     append_event(session, actor, "policy.activated", "policy", version, {
         "sha256": policy.sha256, "previous_version": previous.version if previous else None})
     return policy
