@@ -110,7 +110,7 @@ def build_compliance_report(report: ComplianceReportInput) -> bytes:
         para(f"Period {period} · generated {fmt_datetime(report.generated_at)}", "subtitle"),
         para("1. Decisions", "h1"),
         *_decisions(report),
-        para("2. Overrides", "h1"),
+        para("2. Underwriter reviews and overrides", "h1"),
         *_overrides(report),
         para("3. Approval rates and adverse impact by group", "h1"),
         *fairness_flowables(report.fairness_audit),
@@ -156,7 +156,9 @@ def _overrides(report: ComplianceReportInput) -> list[Flowable]:
     decisions = sum(r.count for r in report.decisions_by_outcome)
     share = fmt_pct(total / decisions, 2) if decisions else MISSING
     out: list[Flowable] = [
-        para(f"{fmt_int(total)} of {fmt_int(decisions)} decisions were overridden ({share}).")
+        para(f"{fmt_int(total)} of {fmt_int(decisions)} decisions were decided or changed by an "
+             f"underwriter ({share}): reviews of referrals and overrides of automated "
+             "decisions.")
     ]
     if not report.overrides:
         return out

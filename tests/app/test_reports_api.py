@@ -205,7 +205,8 @@ def test_compliance_report_counts_decisions_overrides_reasons_and_verifies_ledge
     assert "5 decisions were made in the period." in text
     assert "decline 3 60.0% approve 1 20.0% refer 1 20.0% Total 5 100.0%" in text
     assert "high 2 40.0% low 2 40.0% medium 1 20.0% Total 5 100.0%" in text
-    assert "2 of 5 decisions were overridden (40.00%)." in text
+    assert ("2 of 5 decisions were decided or changed by an underwriter (40.00%)"
+            in " ".join(text.split()))
     assert "Review of a referral: income not verified" in text and "collateral pledged" in text
     # RC-DUR-03: the declined application, the referral and its review.
     assert re.search(r"RC-DUR-03 Requested loan term of 24 months or more 3\b", text)
