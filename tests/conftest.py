@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -149,9 +150,11 @@ def auth_headers(settings_env, users):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def default_training():
     """The bundled scorecard and its policy, trained once per test session."""
+    from datetime import datetime
+
     from risk_models.default_model import train_default_model
 
-    return train_default_model()
+    return train_default_model(trained_at=datetime(2025, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture

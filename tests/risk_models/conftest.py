@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,15 +11,16 @@ import pandas as pd
 import pytest
 
 from risk_models.compiled import CompiledScorer
-from risk_models.default_model import german_credit_path, train_default_model
+from risk_models.default_model import german_credit_path
 
 AS_OF = date(2025, 6, 30)
 
 
 @pytest.fixture(scope="session")
-def default_model():
-    """The bundled scorecard and its default policy (trained once: ~15 s)."""
-    return train_default_model(trained_at=datetime(2025, 1, 1, tzinfo=UTC))
+def default_model(default_training):
+    """The bundled scorecard and its default policy (trained once per session, in
+    tests/conftest.py, for these tests and the service's alike)."""
+    return default_training
 
 
 @pytest.fixture(scope="session")
