@@ -38,15 +38,21 @@ def _prepare_sqlite(engine: Engine) -> None:
 
 
 def build_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url`` with riskdesk's per-backend settings."""
+    """Create an engine for ``url`` with riskdesk's per-backend settings.
+
+    ``hide_parameters``: a database error's message would otherwise carry the statement's
+    values — names, national ids — into logs.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"check_same_thread": False})
         _prepare_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10,
+                         max_overflow=10)
 
 
 @lru_cache

@@ -200,3 +200,14 @@ def test_cli_verify_exits_1_on_a_broken_chain(engine, settings_env):
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     assert '"first_bad_seq": 2' in result.output
+
+
+def test_database_errors_do_not_carry_values_into_logs(engine):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError) as caught, session_scope(engine) as session:
+        session.add(User(username="dup-user", password_hash="x", role="auditor"))
+        session.flush()
+        session.add(User(username="dup-user", password_hash="secret-value", role="auditor"))
+        session.flush()
+    assert "dup-user" not in str(caught.value) and "secret-value" not in str(caught.value)
