@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -58,6 +59,14 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, object]]:
     return list(merged.values())
 
 
+def _exception_name(exc: BaseException) -> str:
+    """The exception's type (and a database error's driver type), never its message: messages
+    can quote the values of the failed statement, which may be personal data."""
+    name = type(exc).__name__
+    original = getattr(exc, "orig", None)
+    return f"{name} ({type(original).__name__})" if original is not None else name
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RiskdeskError)
     async def _domain_error(_request: Request, exc: RiskdeskError) -> JSONResponse:
@@ -81,8 +90,9 @@ def _install_error_handlers(app: FastAPI) -> None:
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error")
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("unhandled %s on %s %s\n%s", _exception_name(exc), request.method,
+                     request.url.path, "".join(traceback.format_tb(exc.__traceback__)))
         return JSONResponse(error_body("internal_error",
                                        "an unexpected error occurred; nothing was saved"),
                             status_code=500)

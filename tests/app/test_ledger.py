@@ -202,12 +202,15 @@ def test_cli_verify_exits_1_on_a_broken_chain(engine, settings_env):
     assert '"first_bad_seq": 2' in result.output
 
 
-def test_database_errors_do_not_carry_values_into_logs(engine):
-    from sqlalchemy.exc import IntegrityError
+def test_database_errors_do_not_carry_values_into_logs(client, engine, auth_headers, caplog):
+    def insert_twice(session: SessionDep, actor=RequireRoles(Role.ADMIN)):
+        for _ in range(2):
+            session.add(User(username="dup-user", password_hash="secret-value", role="auditor"))
+            session.flush()
 
-    with pytest.raises(IntegrityError) as caught, session_scope(engine) as session:
-        session.add(User(username="dup-user", password_hash="x", role="auditor"))
-        session.flush()
-        session.add(User(username="dup-user", password_hash="secret-value", role="auditor"))
-        session.flush()
-    assert "dup-user" not in str(caught.value) and "secret-value" not in str(caught.value)
+    client.app.add_api_route("/test/duplicate-insert", insert_twice, methods=["POST"])
+    with caplog.at_level("ERROR", logger="riskdesk"):
+        response = client.post("/test/duplicate-insert", headers=auth_headers["admin"])
+    assert response.status_code == 500
+    assert "IntegrityError" in caplog.text
+    assert "dup-user" not in caplog.text and "secret-value" not in caplog.text
