@@ -16,7 +16,13 @@ from risk_models.compiled import ScoreResult
 from risk_models.features import Affordability, FeatureDerivation, raw_field
 from risk_models.policy import APPROVE, DECLINE, REFER, Policy, RiskTier
 from risk_models.reasons import MAX_PRINCIPAL_REASONS, Reason, ReasonCatalog, principal_reasons
-from risk_models.terms import LoanTerms, counteroffer, max_affordable_payment, quote
+from risk_models.terms import (
+    LoanTerms,
+    affordable_principal,
+    counteroffer,
+    max_affordable_payment,
+    quote,
+)
 
 SANCTIONS_CLEAR = "clear"
 SANCTIONS_CONFIRMED = "confirmed_match"
@@ -53,6 +59,7 @@ class Decision:
     terms: LoanTerms | None
     counteroffer: LoanTerms | None
     affordability: Affordability
+    max_affordable_amount: Decimal | None
     model_artifact_sha256: str
     policy_version: str
     policy_sha256: str
@@ -70,6 +77,9 @@ class Decision:
             "terms": None if self.terms is None else self.terms.to_dict(),
             "counteroffer": None if self.counteroffer is None else self.counteroffer.to_dict(),
             "affordability": self.affordability.to_dict(),
+            "max_affordable_amount": None
+            if self.max_affordable_amount is None
+            else str(self.max_affordable_amount),
             "model_artifact_sha256": self.model_artifact_sha256,
             "policy_version": self.policy_version,
             "policy_sha256": self.policy_sha256,
@@ -237,6 +247,9 @@ def decide(
         terms=requested if outcome in (APPROVE, REFER) else None,
         counteroffer=offer,
         affordability=derivation.affordability,
+        max_affordable_amount=None
+        if max_payment is None
+        else affordable_principal(max_payment, tier.apr, requested.term_months),
         model_artifact_sha256=scorer_result.artifact_sha256,
         policy_version=policy.version,
         policy_sha256=policy.sha256,

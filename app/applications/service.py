@@ -30,7 +30,6 @@ from compliance.ledger import sha256_hex
 from risk_models.decisions import decide
 from risk_models.features import derive_characteristics
 from risk_models.policy import Policy
-from risk_models.terms import affordable_principal, max_affordable_payment
 
 DUPLICATE_WINDOW = timedelta(days=90)
 _policy_cache: dict[str, Policy] = {}
@@ -118,16 +117,6 @@ def _terms_record(terms: Any, max_amount: Decimal | None) -> dict[str, Any] | No
     return record
 
 
-def _max_affordable_amount(document: dict[str, Any], policy: Policy, apr: Decimal,
-                           term_months: int) -> Decimal | None:
-    income = document["kyc"]["monthly_income"]
-    if income is None or income <= 0:
-        return None
-    payment = max_affordable_payment(income, document["kyc"]["monthly_obligations"],
-                                     policy.dti_cap)
-    return affordable_principal(payment, apr, term_months)
-
-
 def submit(session: Session, settings: Settings, actor: Principal, body: ApplicationCreate,
            idempotency_key: str | None) -> tuple[Application, bool]:
     """Decide a new application; returns it and whether it is a replay of an earlier request."""
@@ -163,9 +152,8 @@ def submit(session: Session, settings: Settings, actor: Principal, body: Applica
             session, national_id_digest=national_id_digest, name_dob_digest=name_dob_digest,
             since=now - DUPLICATE_WINDOW)]
 
-    tier = policy.tier_for(scored.score)
     loan = document["loan"]
-    max_amount = _max_affordable_amount(document, policy, tier.apr, loan["term_months"])
+    max_amount = decision.max_affordable_amount
     application = Application(
         id=uuid.uuid4().hex, submitted_at=now, submitted_by=actor.actor_id,
         submitted_by_role=str(actor.role), idempotency_key=idempotency_key,

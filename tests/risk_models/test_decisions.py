@@ -106,6 +106,21 @@ def test_unaffordable_request_is_declined_with_a_longer_term_counteroffer(run):
     assert decision.counteroffer.monthly_payment <= Decimal("400")
 
 
+def test_max_affordable_amount_fits_the_dti_cap_at_the_tier_apr(run):
+    decision = run(loan__amount=Decimal("6000"), loan__term_months=12,
+                   kyc__monthly_income=Decimal("1500"), kyc__monthly_obligations=Decimal("200"))
+    # 0.40 * 1,500 - 200 = 400.00 a month at the low tier's 6.9% over 12 months.
+    rate = Decimal("0.069") / 12
+    ceiling = Decimal("400.00") * (1 - (1 + rate) ** -12) / rate
+    amount = decision.max_affordable_amount
+    assert Decimal("0") < ceiling - amount < Decimal("0.02")
+    assert decision.to_dict()["max_affordable_amount"] == str(amount)
+
+
+def test_max_affordable_amount_is_unknown_without_income(run):
+    assert run(kyc__monthly_income=None).max_affordable_amount is None
+
+
 def test_poor_score_is_declined_with_score_reasons(run):
     decision = run(
         crm__checking_balance=Decimal("-100"),
