@@ -28,7 +28,7 @@ Reader = Annotated[Principal, RequireRoles(Role.COMPLIANCE_OFFICER, Role.AUDITOR
 def _public(report: Report) -> ReportPublic:
     return ReportPublic(
         id=report.id or 0, kind=ReportKind(report.kind), parameters=json.loads(report.parameters),
-        created_at=service.as_utc(report.created_at), created_by=report.created_by,
+        created_at=report.created_at, created_by=report.created_by,
         created_by_role=report.created_by_role, application_id=report.application_id,
         model_version=report.model_version, ledger_head_seq=report.ledger_head_seq,
         ledger_head_hash=report.ledger_head_hash, sha256=report.sha256, size=report.size,

@@ -184,7 +184,7 @@ def list_reports(session: Session, actor: Principal, *, kind: ReportKind | None 
 def rebuild(session: Session, settings: Settings, report: Report) -> bytes:
     """Build ``report`` again from its stored parameters, creation time and ledger head."""
     return build(session, settings, ReportKind(report.kind), json.loads(report.parameters),
-                 as_utc(report.created_at),
+                 report.created_at,
                  LedgerHead(report.ledger_head_seq, report.ledger_head_hash))
 
 
@@ -330,7 +330,7 @@ def _score_disclosure(session: Session, settings: Settings,
     assert decision.score is not None
     return CreditScoreDisclosure(
         score=round(decision.score), range_min=low, range_max=high,
-        created_on=as_utc(decision.created_at).date(),
+        created_on=decision.created_at.date(),
         source=f"{settings.creditor_name} application scorecard, model version {model.version}",
         key_factors=key_factors(decision))
 
@@ -389,7 +389,7 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
             f"({model.target} = {bad_value}). The policy's score cut-offs turn its points into "
             "approve, refer or decline, and the points an applicant loses per characteristic "
             "give the principal reasons stated on adverse action notices. Trained "
-            f"{as_utc(model.trained_at):%Y-%m-%d %H:%M:%S} UTC; artifact sha256 "
+            f"{model.trained_at:%Y-%m-%d %H:%M:%S} UTC; artifact sha256 "
             f"{model.artifact_sha256}."),
         generated_at=generated_at,
         ledger_head=head,
@@ -533,15 +533,10 @@ def _override_row(decision: Decision, previous: str | None) -> OverrideRow:
     reason = f"Review of a referral: {note}" if decision.kind == "review" else note
     return OverrideRow(decision_id=decision.id, from_outcome=previous or "—",
                        to_outcome=decision.outcome, by_role=decision.decided_by_role,
-                       reason=reason, at=as_utc(decision.created_at))
+                       reason=reason, at=decision.created_at)
 
 
 # --- Helpers ------------------------------------------------------------------------------------
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time as timezone-aware UTC (SQLite hands back naive UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _json(text: str | None) -> Any:
