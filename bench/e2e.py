@@ -17,9 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -29,9 +26,7 @@ sys.path.insert(0, str(ROOT))
 SECRET = "benchmark-secret-key-long-enough"
 os.environ.setdefault("RISKDESK_SECRET_KEY", SECRET)
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
+from bench.scratch import postgres_database  # noqa: E402
 from tests.app.application_documents import good_application, risky_application  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -60,13 +55,12 @@ def prepare(url: str, data_dir: str, training) -> None:  # type: ignore[no-untyp
     engine.dispose()
 
 
-def serve(url: str, data_dir: str, port: int, workers: int) -> subprocess.Popen:
+def serve(url: str, data_dir: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "RISKDESK_DATABASE_URL": url, "RISKDESK_DATA_DIR": data_dir,
            "RISKDESK_SECRET_KEY": SECRET}
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "app.main:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log", "--workers", str(workers)],
-        cwd=ROOT, env=env)
+         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
     for _ in range(200):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
@@ -115,11 +109,10 @@ def run_clients(port: int, token: str, docs: list[dict], clients: int) -> tuple[
     return latencies, time.perf_counter() - start
 
 
-def measure(label: str, url: str, requests: int, training, port: int,  # type: ignore[no-untyped-def]
-            workers: int = 1) -> None:
+def measure(label: str, url: str, requests: int, training, port: int) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory() as data_dir:
         prepare(url, data_dir, training)
-        process = serve(url, data_dir, port, workers)
+        process = serve(url, data_dir, port)
         try:
             token = httpx.post(f"http://127.0.0.1:{port}/auth/token",
                                data={"username": "bench-officer",
@@ -132,25 +125,9 @@ def measure(label: str, url: str, requests: int, training, port: int,  # type: i
             process.wait()
     q = statistics.quantiles(sorted(lat), n=100)
     q8 = statistics.quantiles(sorted(lat8), n=100)
-    label = f"{label} ({workers} worker{'s' if workers > 1 else ''})"
-    print(f"{label:<24} 1 client: p50 {q[49] * 1000:6.1f} ms  p99 {q[98] * 1000:6.1f} ms | "
+    print(f"{label:<10} 1 client: p50 {q[49] * 1000:6.1f} ms  p99 {q[98] * 1000:6.1f} ms | "
           f"8 clients: {len(lat8) / elapsed8:7.1f} decisions/s  p50 {q8[49] * 1000:6.1f} ms  "
           f"p99 {q8[98] * 1000:6.1f} ms  ({requests} requests each)")
-
-
-@contextmanager
-def postgres_database(base_url: str) -> Iterator[str]:
-    """A new, empty database next to ``base_url``'s, dropped afterwards."""
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"riskdesk_e2e_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

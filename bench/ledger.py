@@ -11,15 +11,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("RISKDESK_SECRET_KEY", "benchmark-secret-key-long-enough")
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.audit import service  # noqa: E402
@@ -27,6 +25,7 @@ from app.auth.principal import Principal  # noqa: E402
 from app.db import build_engine, session_scope  # noqa: E402
 from app.migrations import upgrade  # noqa: E402
 from app.models import AuditEvent  # noqa: E402
+from bench.scratch import postgres_database  # noqa: E402
 from compliance import ledger  # noqa: E402
 
 ACTOR = Principal.system("bench")
@@ -139,18 +138,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/bench.db")
     if args.postgres:
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        name = f"riskdesk_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            run(
-                "PostgreSQL",
-                make_url(args.postgres).set(database=name).render_as_string(hide_password=False),
-            )
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with postgres_database(args.postgres) as url:
+            run("PostgreSQL", url)
     print(
         "repeat: .venv/bin/python bench/ledger.py --postgres "
         "postgresql+psycopg://postgres@127.0.0.1:5432/test"

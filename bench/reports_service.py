@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,8 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("RISKDESK_SECRET_KEY", "benchmark-secret-key-long-enough")
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.auth.principal import Principal  # noqa: E402
@@ -47,6 +45,7 @@ from app.models import (  # noqa: E402
 )
 from app.reports.schemas import ReportCreate  # noqa: E402
 from app.reports.service import create_report  # noqa: E402
+from bench.scratch import postgres_database  # noqa: E402
 from compliance import ledger  # noqa: E402
 from tests.app import factories as f  # noqa: E402
 
@@ -208,17 +207,8 @@ def main() -> None:
         os.environ["RISKDESK_DATA_DIR"] = tmp
         run("SQLite", f"sqlite:///{tmp}/bench.db", args.rows, args.repeat)
         if args.postgres:
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            name = f"riskdesk_bench_{uuid.uuid4().hex[:8]}"
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                run("PostgreSQL", make_url(args.postgres).set(database=name)
-                    .render_as_string(hide_password=False), args.rows, args.repeat)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            with postgres_database(args.postgres) as url:
+                run("PostgreSQL", url, args.rows, args.repeat)
     repeat = f"--rows {args.rows} --repeat {args.repeat}"
     if args.postgres:
         repeat += f" --postgres {args.postgres}"
