@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from app.reports.cli import report_cli
+from app.scoring.cli import ensure_default_model
 from app.scoring.cli import train as train_command
 
 cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit trail.",
@@ -167,20 +168,12 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     _demo_environment(Path(os.environ.get("RISKDESK_DATA_DIR", "var")).resolve())
     upgrade(os.environ["RISKDESK_DATABASE_URL"])
     _create_demo_users()
-    for step in DEMO_STEPS:
-        step()
+    ensure_default_model()
     if not no_serve:
         typer.echo(f"serving on http://{host}:{port} (API docs at /docs)")
         serve(host=host, port=port)
 
 
-def _demo_model() -> None:
-    from app.scoring.cli import ensure_default_model
-
-    ensure_default_model()
-
-
-DEMO_STEPS = [_demo_model]
 cli.command("train")(train_command)
 
 
