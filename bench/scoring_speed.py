@@ -29,13 +29,13 @@ import pandas as pd
 warnings.filterwarnings("ignore")  # third-party deprecation noise would drown the figures
 
 from risk_models.columns import characteristic_frame, plan_columns  # noqa: E402
-from risk_models.compiled import CompiledScorer  # noqa: E402
 from risk_models.default_model import (  # noqa: E402
     PROTECTED,
     TARGET,
     default_training_frame,
     train_default_model,
 )
+from risk_models.scorer import CompiledScorer  # noqa: E402
 
 SINGLE_ROWS_OPTBINNING = 200
 SINGLE_ROWS_COMPILED = 1000

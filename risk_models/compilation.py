@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 from optbinning import Scorecard
 
-from risk_models.columns import ColumnPlan
-from risk_models.compiled import (
+from risk_models.artifact import (
     CATEGORICAL,
     MISSING,
     NUMERICAL,
@@ -21,6 +20,7 @@ from risk_models.compiled import (
     ScoreScaling,
     interval_label,
 )
+from risk_models.columns import ColumnPlan
 
 
 def _regular_bins(kind: str, splits: Any, rows: Any) -> list[ScorecardBin]:

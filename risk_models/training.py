@@ -21,6 +21,7 @@ from optbinning import BinningProcess, Scorecard
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from risk_models.artifact import CompiledScorecard
 from risk_models.columns import (
     ColumnPlan,
     ProtectedFeatureError,
@@ -29,7 +30,6 @@ from risk_models.columns import (
     plan_columns,
 )
 from risk_models.compilation import binning_tables, compile_scorecard
-from risk_models.compiled import CompiledScorecard
 from risk_models.evaluation import calibration_table, ks_statistic, roc_auc
 from risk_models.scorecard_params import ScorecardParams
 

@@ -1,6 +1,6 @@
 """Regulatory PDF reports: create, list, read metadata, download (every download is ledgered).
 
-The role lists admit; ``app.reports.service`` narrows (loan officers: notices of their own
+The permission table admits; ``app.reports.access`` narrows (loan officers: notices of their own
 applications only; underwriters: notices only).
 """
 
@@ -11,18 +11,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.auth.deps import RequireRoles, SettingsDep
+from app.auth.deps import RequireAction, SettingsDep
+from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.auth.roles import Role
 from app.db import SessionDep
 from app.models import Report
 from app.reports import service
 from app.reports.schemas import ReportCreate, ReportKind, ReportPage, ReportPublic
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-Creator = Annotated[Principal, RequireRoles(Role.COMPLIANCE_OFFICER, Role.LOAN_OFFICER)]
-Reader = Annotated[Principal, RequireRoles(Role.COMPLIANCE_OFFICER, Role.AUDITOR,
-                                           Role.LOAN_OFFICER, Role.UNDERWRITER)]
+Creator = Annotated[Principal, RequireAction(Action.REPORT_CREATE)]
+Reader = Annotated[Principal, RequireAction(Action.REPORT_READ)]
 
 
 def _public(report: Report) -> ReportPublic:

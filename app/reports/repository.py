@@ -6,8 +6,9 @@ from __future__ import annotations
 import itertools
 from contextlib import closing
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
@@ -41,11 +42,11 @@ def search(session: Session, *, kinds: tuple[str, ...] | None = None,
 
     ``submitted_by`` keeps only reports on applications that actor submitted.
     """
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if kinds is not None:
         conditions.append(col(Report.kind).in_(kinds))
     if application_id is not None:
-        conditions.append(Report.application_id == application_id)
+        conditions.append(col(Report.application_id) == application_id)
     if submitted_by is not None:
         conditions.append(col(Report.application_id).in_(
             select(Application.id).where(Application.submitted_by == submitted_by)))
@@ -71,27 +72,14 @@ def decision(session: Session, decision_id: str) -> Decision | None:
     return session.get(Decision, decision_id)
 
 
-def current_decision(session: Session, application_id: str) -> Decision | None:
-    """The newest decision on the application: the one its current outcome comes from."""
-    return session.exec(select(Decision).where(Decision.application_id == application_id)
-                        .order_by(col(Decision.created_at).desc(), col(Decision.id).desc())
-                        .limit(1)).first()
+def automated_decision(session: Session, application_id: str) -> Decision | None:
+    """The application's automated decision: the record of its score and key factors."""
+    return session.exec(select(Decision).where(Decision.application_id == application_id,
+                                               Decision.kind == "automated")).first()
 
 
-def latest_scored_decision(session: Session, application_id: str,
-                           before: datetime) -> Decision | None:
-    """The newest decision up to ``before`` that carries a score and a model version."""
-    return session.exec(select(Decision).where(
-        Decision.application_id == application_id, col(Decision.score).is_not(None),
-        col(Decision.model_version).is_not(None), Decision.created_at <= before)
-        .order_by(col(Decision.created_at).desc(), col(Decision.id).desc()).limit(1)).first()
-
-
-# --- Compliance period aggregates ---------------------------------------------------------------
-
-
-def _in_period(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    return and_(Decision.created_at >= start, Decision.created_at < end)
+def _in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(col(Decision.created_at) >= start, col(Decision.created_at) < end)
 
 
 def automated_counts(session: Session, start: datetime,
@@ -99,8 +87,8 @@ def automated_counts(session: Session, start: datetime,
     """(outcome, risk tier, count) of the automated decisions made in ``[start, end)``."""
     rows = session.execute(
         select(Decision.outcome, Decision.risk_tier, func.count())
-        .where(_in_period(start, end), Decision.kind == "automated")
-        .group_by(Decision.outcome, Decision.risk_tier)).all()
+        .where(_in_period(start, end), col(Decision.kind) == "automated")
+        .group_by(col(Decision.outcome), col(Decision.risk_tier))).all()
     return [(r[0], r[1], int(r[2])) for r in rows]
 
 
@@ -116,9 +104,10 @@ def overrides(session: Session, start: datetime, end: datetime,
     previous = aliased(Decision)
     replaced = (
         select(previous.outcome)
-        .where(previous.application_id == Decision.application_id,
-               or_(previous.created_at < Decision.created_at,
-                   and_(previous.created_at == Decision.created_at, previous.id < Decision.id)))
+        .where(col(previous.application_id) == col(Decision.application_id),
+               or_(col(previous.created_at) < col(Decision.created_at),
+                   and_(col(previous.created_at) == col(Decision.created_at),
+                        col(previous.id) < col(Decision.id))))
         .order_by(col(previous.created_at).desc(), col(previous.id).desc())
         .limit(1).correlate(Decision).scalar_subquery()
     )
@@ -129,13 +118,14 @@ def overrides(session: Session, start: datetime, end: datetime,
     return [(r[0], r[1]) for r in rows]
 
 
-def reason_lists(session: Session, start: datetime, end: datetime) -> list[tuple[str, str]]:
-    """(reasons JSON, knock-outs JSON) of every decision of the period that gave any."""
+def reason_lists(session: Session, start: datetime,
+                 end: datetime) -> list[tuple[list[Any], list[Any]]]:
+    """(reasons, knock-outs) of every decision of the period that is not an approval (an
+    approval states none)."""
     rows = session.execute(
-        select(Decision.reasons, Decision.knockouts)
-        .where(_in_period(start, end),
-               or_(Decision.reasons != "[]", Decision.knockouts != "[]"))).all()
-    return [(r[0], r[1]) for r in rows]
+        select(Decision.record)
+        .where(_in_period(start, end), col(Decision.outcome) != "approve")).all()
+    return [(r[0].get("reasons", []), r[0].get("knockouts", [])) for r in rows]
 
 
 # --- Ledger -------------------------------------------------------------------------------------

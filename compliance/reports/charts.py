@@ -7,13 +7,15 @@ are the same on every build.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 from sklearn.metrics import roc_auc_score, roc_curve
 
-_STYLE = {
+_STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "axes.titlesize": 9,
@@ -80,7 +82,8 @@ def score_distribution_figure(
         for label, mask, colour in (("good", y == 0, GOOD_COLOUR), ("bad", y == 1, BAD_COLOUR)):
             values = points[mask]
             weights = np.full(len(values), 1.0 / max(len(values), 1))
-            axes.hist(values, bins=edges, weights=weights, alpha=0.55, color=colour, label=label)
+            axes.hist(values, bins=edges.tolist(), weights=weights, alpha=0.55, color=colour,
+                      label=label)
         axes.set_xlabel("Score (points)")
         axes.set_ylabel("Share of outcome group")
         axes.set_title("Score distribution by outcome")

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from risk_models.compiled import CompiledScorer
 from risk_models.default_model import german_credit_path
+from risk_models.scorer import CompiledScorer
 
 AS_OF = date(2025, 6, 30)
 

@@ -1,24 +1,25 @@
+"""The compiled scorer reproduces optbinning; batch scoring bins every value as one row does."""
+
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from risk_models import compiled
-from risk_models.columns import characteristic_frame, plan_columns
-from risk_models.compiled import (
+from risk_models import scorer as scorer_module
+from risk_models.artifact import (
     CATEGORICAL,
-    KEY_SAMPLE_ROWS,
     MISSING,
     NUMERICAL,
     SPECIAL,
     Characteristic,
     CompiledScorecard,
-    CompiledScorer,
     ScorecardBin,
     ScoreScaling,
 )
+from risk_models.columns import characteristic_frame, plan_columns
 from risk_models.default_model import PROTECTED, default_training_frame
+from risk_models.scorer import KEY_SAMPLE_ROWS, CompiledScorer
 
 # Enough rows for the batch scorer to sample a text column for its string objects.
 LARGE_BATCH = KEY_SAMPLE_ROWS * 16
@@ -77,38 +78,6 @@ def test_base_score_is_worth_the_base_odds(scorer):
     assert scaling.probability_of_default(620) == pytest.approx(1 / 101)
 
 
-def test_json_round_trip_keeps_the_artifact_hash(training_result):
-    compiled = training_result.compiled
-    assert (
-        CompiledScorecard.from_json(compiled.to_json()).artifact_sha256 == compiled.artifact_sha256
-    )
-
-
-def test_json_is_canonical_sorted_and_compact(training_result):
-    raw = training_result.compiled.to_json()
-    assert (
-        raw
-        == json.dumps(
-            json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode()
-    )
-
-
-def test_artifact_records_features_params_data_hash_and_utc_training_time(training_result):
-    metadata = json.loads(training_result.compiled.to_json())["metadata"]
-    assert metadata["features"] == training_result.features
-    assert metadata["data_sha256"] == training_result.data_sha256
-    assert metadata["trained_at"].endswith("+00:00")
-    assert metadata["params"]["base_score"] == 600
-
-
-def test_from_json_refuses_a_document_of_another_format(training_result):
-    payload = json.loads(training_result.compiled.to_json())
-    payload["format"] = "pickle"
-    with pytest.raises(ValueError, match="format"):
-        CompiledScorecard.from_json(json.dumps(payload))
-
-
 def test_unseen_category_is_scored_in_the_missing_bin(scorer, training_rows):
     row = training_rows.iloc[0].to_dict()
     row["purpose"] = "space travel"
@@ -139,11 +108,6 @@ def test_numerical_bins_are_closed_below_and_open_above(scorer):
     at_edge = scorer.score_applicant({"duration_months": edge}).breakdown
     index = [c.characteristic for c in below].index("duration_months")
     assert (below[index].bin_index, at_edge[index].bin_index) == (0, 1)
-
-
-def test_best_points_is_the_maximum_over_regular_bins(training_result):
-    for characteristic in training_result.compiled.characteristics:
-        assert characteristic.best_points == max(b.points for b in characteristic.regular_bins)
 
 
 def test_batch_accepts_a_mapping_of_arrays(scorer, training_rows):
@@ -212,7 +176,7 @@ def test_batch_without_pandas_object_hash_table_scores_the_same(scorer, training
     rows = pd.concat([training_rows] * -(-LARGE_BATCH // len(training_rows)), ignore_index=True)
     rows.loc[::7, "purpose"] = "space travel"
     expected = scorer.score_batch(rows).to_numpy()
-    monkeypatch.setattr(compiled, "_ObjectHashTable", None)
+    monkeypatch.setattr(scorer_module, "_ObjectHashTable", None)
     assert np.array_equal(scorer.score_batch(rows).to_numpy(), expected)
 
 

@@ -1,0 +1,110 @@
+"""The compliance report's input: a period's decisions, overrides, reasons, audit and ledger."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from app.audit.service import signing_key
+from app.config import Settings
+from app.errors import RiskdeskError
+from app.fairness import service as fairness
+from app.models import Decision
+from app.reports import repository
+from compliance import ledger
+from compliance.reports import (
+    ComplianceReportInput,
+    CountRow,
+    LedgerHead,
+    LedgerVerification,
+    OverrideRow,
+    ReasonCount,
+    SignedCheckpoint,
+)
+
+OVERRIDES_LISTED = 50
+TOP_REASONS = 10
+
+
+def compliance_input(session: Session, settings: Settings, parameters: dict[str, Any],
+                     generated_at: datetime, head: LedgerHead) -> ComplianceReportInput:
+    date_from = date.fromisoformat(parameters["date_from"])
+    date_to = date.fromisoformat(parameters["date_to"])
+    start, end = fairness.period_bounds(date_from, date_to)
+    by_outcome, by_tier = decision_counts(repository.automated_counts(session, start, end))
+    options = fairness.AuditOptions(
+        intersections=tuple(tuple(p) for p in parameters["fairness"]["intersections"]),
+        n_boot=parameters["fairness"]["n_boot"], seed=parameters["fairness"]["seed"])
+    try:
+        audit = fairness.decisions_audit(session, date_from, date_to, options)
+    except RiskdeskError as exc:
+        if exc.code != "no_decisions_in_range":
+            raise
+        audit = None
+    verification = repository.verify_up_to(session, head.seq)
+    signed = ledger.sign_checkpoint(signing_key(settings), head.seq, head.hash, generated_at)
+    return ComplianceReportInput(
+        lender_name=settings.creditor_name,
+        period_start=date_from,
+        period_end=date_to,
+        generated_at=generated_at,
+        ledger_head=head,
+        decisions_by_outcome=by_outcome,
+        decisions_by_tier=by_tier,
+        overrides=[_override_row(d, previous)
+                   for d, previous in repository.overrides(session, start, end,
+                                                           OVERRIDES_LISTED)],
+        override_total=repository.override_count(session, start, end),
+        top_reasons=top_reasons(repository.reason_lists(session, start, end)),
+        ledger_verification=LedgerVerification(**verification.as_dict()),
+        checkpoint=SignedCheckpoint(seq=signed["head_seq"], hash=signed["head_hash"],
+                                    signed_at=generated_at, signature=signed["signature"],
+                                    public_key_fingerprint=signed["key_fingerprint"]),
+        fairness_audit=audit,
+    )
+
+
+def decision_counts(rows: list[tuple[str, str | None, int]]
+                    ) -> tuple[list[CountRow], list[CountRow]]:
+    """By outcome (most frequent first) and by risk tier (by name)."""
+    outcomes: Counter[str] = Counter()
+    tiers: Counter[str] = Counter()
+    for outcome, tier, count in rows:
+        outcomes[outcome] += count
+        tiers[tier or "none"] += count
+    by_outcome = sorted(outcomes.items(), key=lambda item: (-item[1], item[0]))
+    return ([CountRow(k, n) for k, n in by_outcome],
+            [CountRow(k, n) for k, n in sorted(tiers.items())])
+
+
+def top_reasons(rows: list[tuple[list[Any], list[Any]]],
+                top_n: int = TOP_REASONS) -> list[ReasonCount]:
+    """How many decisions gave each reason code (knock-outs included, once per decision), most
+    frequent first, each with its most frequent statement."""
+    counts: Counter[str] = Counter()
+    statements: dict[str, Counter[str]] = defaultdict(Counter)
+    for reasons, knockouts in rows:
+        seen = set()
+        for entry in [*reasons, *knockouts]:
+            code = str(entry["code"])
+            statements[code][str(entry.get("statement", ""))] += 1
+            if code not in seen:
+                seen.add(code)
+                counts[code] += 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top_n]
+    return [ReasonCount(code, _most_common(statements[code]), n) for code, n in ranked]
+
+
+def _most_common(counter: Counter[str]) -> str:
+    return min(counter.items(), key=lambda item: (-item[1], item[0]))[0] if counter else ""
+
+
+def _override_row(decision: Decision, previous: str | None) -> OverrideRow:
+    note = decision.note or "no note recorded"
+    reason = f"Review of a referral: {note}" if decision.kind == "review" else note
+    return OverrideRow(decision_id=decision.id, from_outcome=previous or "—",
+                       to_outcome=decision.outcome, by_role=decision.decided_by_role,
+                       reason=reason, at=decision.created_at)
