@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export RISKDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test venv lint bench clean
+.PHONY: demo test venv lint typecheck bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app risk_models compliance tests bench migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app risk_models compliance
 
 
 bench: $(STAMP)

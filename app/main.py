@@ -9,17 +9,19 @@ import traceback
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.applications.endpoints import monitoring_router
 from app.applications.endpoints import router as applications_router
 from app.audit.endpoints import router as audit_router
-from app.auth.deps import declared_roles
 from app.auth.endpoints import public_router as auth_public_router
 from app.auth.endpoints import router as auth_router
+from app.auth.permissions import declared_roles
 from app.errors import RiskdeskError, error_body
 from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
+from app.notices.endpoints import router as notices_router
 from app.reports.endpoints import router as reports_router
 from app.scoring.endpoints import router as scoring_router
 from app.users.endpoints import router as users_router
@@ -98,11 +100,31 @@ def _install_error_handlers(app: FastAPI) -> None:
                             status_code=500)
 
 
-def _check_every_route_declares_roles(app: FastAPI) -> None:
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path not in PUBLIC_PATHS:
-            if declared_roles(route.dependant) is None:
-                raise RuntimeError(f"route {route.path} declares no roles; add RequireRoles")
+def check_every_route_declares_roles(app: FastAPI) -> int:
+    """Refuse to start if a route admits callers without declaring its roles; return how many
+    routes were checked.
+
+    Included routers' routes are not ``APIRoute`` objects, so the routes are walked with
+    ``iter_route_contexts``, which gives each one as served: full path, and the dependencies of
+    the routers it was included through. A route without dependencies (a plain Starlette route
+    or mount) cannot declare roles, so only the API documentation may be one.
+    """
+    documentation = {app.openapi_url, app.docs_url, app.redoc_url,
+                     app.swagger_ui_oauth2_redirect_url}
+    checked = 0
+    for route in iter_route_contexts(app.routes):
+        path = route.path
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            if path in documentation:
+                continue
+            raise RuntimeError(f"route {path} cannot declare roles; serve it from an APIRouter")
+        if path in PUBLIC_PATHS:
+            continue
+        checked += 1
+        if declared_roles(dependant) is None:
+            raise RuntimeError(f"route {path} declares no roles; add RequireAction")
+    return checked
 
 
 def create_app() -> FastAPI:
@@ -115,10 +137,10 @@ def create_app() -> FastAPI:
     )
     _install_error_handlers(app)
     for router in (health_router, auth_public_router, auth_router, users_router, audit_router,
-                   applications_router, scoring_router,
+                   applications_router, monitoring_router, notices_router, scoring_router,
                    fairness_router, reports_router):
         app.include_router(router)
-    _check_every_route_declares_roles(app)
+    check_every_route_declares_roles(app)
     return app
 
 

@@ -17,14 +17,13 @@ from app.audit.schemas import (
     PublicKeyPublic,
     VerificationPublic,
 )
-from app.auth.deps import RequireRoles, SettingsDep
+from app.auth.deps import RequireAction, SettingsDep
+from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.auth.roles import Role
 from app.db import SessionDep
 
 router = APIRouter(prefix="/audit", tags=["audit"])
-LedgerReader = Annotated[
-    Principal, RequireRoles(Role.AUDITOR, Role.COMPLIANCE_OFFICER, Role.ADMIN)]
+LedgerReader = Annotated[Principal, RequireAction(Action.LEDGER_READ)]
 
 
 @router.get("/verify", response_model=VerificationPublic)

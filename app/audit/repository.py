@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, func, text, type_coerce
+from sqlalchemy import ColumnElement, SQLColumnExpression, String, func, text, type_coerce
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.models import AuditEvent
@@ -13,11 +15,11 @@ from app.models import AuditEvent
 # Arbitrary but fixed: the PostgreSQL advisory lock that serialises ledger appends.
 LEDGER_LOCK_KEY = 7_305_412_901
 
-_CHAIN_COLUMNS = (
+_CHAIN_COLUMNS: tuple[SQLColumnExpression[Any], ...] = tuple(col(c) for c in (
     AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_type, AuditEvent.actor_id,
     AuditEvent.actor_role, AuditEvent.action, AuditEvent.entity_type, AuditEvent.entity_id,
     AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash,
-)
+))
 
 
 def lock_chain(session: Session) -> None:
@@ -42,20 +44,23 @@ def event_at(session: Session, seq: int) -> AuditEvent | None:
     return session.get(AuditEvent, seq)
 
 
-def iter_chain(session: Session, batch_size: int = 50_000) -> Iterator[tuple]:
+def iter_chain(session: Session,
+               batch_size: int = 50_000) -> Generator[tuple[Any, ...], None, None]:
     """Every event in sequence order, streamed in batches without building ORM objects."""
     columns = list(_CHAIN_COLUMNS)
     # Hand the hasher ISO text rather than building timezone-aware datetimes first: on a long
     # chain that conversion costs as much as the hashing.
     if session.get_bind().dialect.name == "sqlite":
-        columns[1] = type_coerce(AuditEvent.occurred_at, String).label("occurred_at")
+        columns[1] = type_coerce(col(AuditEvent.occurred_at), String).label("occurred_at")
     else:
-        columns[1] = func.to_char(func.timezone("UTC", AuditEvent.occurred_at),
+        columns[1] = func.to_char(func.timezone("UTC", col(AuditEvent.occurred_at)),
                                   'YYYY-MM-DD"T"HH24:MI:SS.US').label("occurred_at")
     # The option goes on the statement: set on the connection it would stay for the rest of
     # the transaction and turn every later statement into a server-side cursor on PostgreSQL.
+    # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
     result = session.connection().execute(
-        select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
+        sa_select(*columns).order_by(col(AuditEvent.seq))
+        .execution_options(yield_per=batch_size)
     )
     try:
         for partition in result.partitions():
@@ -78,23 +83,23 @@ def search_events(
     limit: int = 100,
 ) -> tuple[list[AuditEvent], int]:
     """Filtered events, oldest first, keyset-paginated on ``seq``; also the total match count."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if entity_type is not None:
-        conditions.append(AuditEvent.entity_type == entity_type)
+        conditions.append(col(AuditEvent.entity_type) == entity_type)
     if entity_id is not None:
-        conditions.append(AuditEvent.entity_id == entity_id)
+        conditions.append(col(AuditEvent.entity_id) == entity_id)
     if actor_id is not None:
-        conditions.append(AuditEvent.actor_id == actor_id)
+        conditions.append(col(AuditEvent.actor_id) == actor_id)
     if action is not None:
-        conditions.append(AuditEvent.action == action)
+        conditions.append(col(AuditEvent.action) == action)
     if occurred_from is not None:
-        conditions.append(AuditEvent.occurred_at >= occurred_from)
+        conditions.append(col(AuditEvent.occurred_at) >= occurred_from)
     if occurred_to is not None:
-        conditions.append(AuditEvent.occurred_at < occurred_to)
+        conditions.append(col(AuditEvent.occurred_at) < occurred_to)
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
     if after_seq is not None:
-        conditions.append(AuditEvent.seq > after_seq)
+        conditions.append(col(AuditEvent.seq) > after_seq)
     events = session.exec(
-        select(AuditEvent).where(*conditions).order_by(AuditEvent.seq).limit(limit)
+        select(AuditEvent).where(*conditions).order_by(col(AuditEvent.seq)).limit(limit)
     ).all()
     return list(events), int(total)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session
 
 from app.audit import repository
@@ -61,9 +62,10 @@ def append_event(
     repository.lock_chain(session)
     head = repository.chain_head(session)
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, ledger.GENESIS_HASH)
+    occurred_at = datetime.now(UTC)
     record = ledger.LedgerRecord(
         seq=seq,
-        occurred_at=datetime.now(UTC),
+        occurred_at=occurred_at,
         actor_type=actor.actor_type,
         actor_id=str(actor.actor_id),
         actor_role=str(actor.role),
@@ -74,7 +76,7 @@ def append_event(
         prev_hash=prev_hash,
     )
     event = AuditEvent(
-        seq=record.seq, occurred_at=record.occurred_at, actor_type=record.actor_type,
+        seq=record.seq, occurred_at=occurred_at, actor_type=record.actor_type,
         actor_id=record.actor_id, actor_role=record.actor_role, action=record.action,
         entity_type=record.entity_type, entity_id=record.entity_id, payload=record.payload,
         prev_hash=record.prev_hash, hash=ledger.hash_record(record),
@@ -104,11 +106,11 @@ def ensure_signing_key(path: Path) -> None:
 
 
 @lru_cache(maxsize=4)
-def _signing_key(path: Path):  # type: ignore[no-untyped-def]
+def _signing_key(path: Path) -> Ed25519PrivateKey:
     return ledger.load_signing_key(path.read_bytes())
 
 
-def signing_key(settings: Settings):  # type: ignore[no-untyped-def]
+def signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The service's checkpoint key, created on first use."""
     ensure_signing_key(settings.ledger_key_path)
     return _signing_key(settings.ledger_key_path)

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session, select
 
+from app.auth.permissions import ACTION_MARK, PERMISSIONS, ROLES_MARK, Action
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.auth.security import decode_access_token, digests_match, secret_digest, split_api_key
@@ -94,7 +95,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
             )
         return principal
 
-    check.__riskdesk_roles__ = allowed  # type: ignore[attr-defined]
+    setattr(check, ROLES_MARK, allowed)
     return check
 
 
@@ -103,13 +104,13 @@ def RequireRoles(*roles: Role) -> Any:  # noqa: N802 (reads as a type in signatu
     return Depends(require_roles(*roles))
 
 
-def declared_roles(dependant: Any) -> frozenset[Role] | None:
-    """The roles an endpoint's dependency tree declares, or None when it declares none."""
-    stack = [dependant]
-    while stack:
-        node = stack.pop()
-        roles = getattr(node.call, "__riskdesk_roles__", None)
-        if roles is not None:
-            return roles
-        stack.extend(node.dependencies)
-    return None
+def require_action(action: Action) -> Callable[..., Principal]:
+    """A dependency admitting the roles the permission table allows ``action``."""
+    check = require_roles(*PERMISSIONS[action])
+    setattr(check, ACTION_MARK, action)
+    return check
+
+
+def RequireAction(action: Action) -> Any:  # noqa: N802 (reads as a type in signatures)
+    """``Annotated[Principal, RequireAction(Action.X)]`` for endpoint signatures."""
+    return Depends(require_action(action))

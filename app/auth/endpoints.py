@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
-from app.auth.deps import RequireRoles, SettingsDep
+from app.auth.deps import RequireAction, SettingsDep
+from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.auth.roles import ALL_ROLES
 from app.auth.schemas import TokenPublic, WhoAmI
 from app.db import SessionDep
 from app.errors import error_body
@@ -52,7 +52,7 @@ def issue_token(
 
 
 @router.get("/me", response_model=WhoAmI)
-def who_am_i(principal: Annotated[Principal, RequireRoles(*ALL_ROLES)]) -> WhoAmI:
+def who_am_i(principal: Annotated[Principal, RequireAction(Action.IDENTITY_READ)]) -> WhoAmI:
     """The identity and role the request is authenticated as."""
     return WhoAmI(actor_type=principal.actor_type, actor_id=principal.actor_id,
                   role=str(principal.role), username=principal.username)

@@ -53,7 +53,8 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
         reason = "unknown_user" if user is None else (
             "account_disabled" if not user.is_active else "wrong_password")
         append_event(session, ANONYMOUS, "auth.login_failed", "user",
-                     user.id if user else f"unknown:{username_sha256[:16]}",
+                     user.id if user and user.id is not None
+                     else f"unknown:{username_sha256[:16]}",
                      {"username_sha256": username_sha256, "client_sha256": client_sha256,
                       "reason": reason})
         return LoginOutcome()

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from app.auth.deps import RequireRoles
+from app.auth.deps import RequireAction
+from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.auth.roles import Role
 from app.db import SessionDep
 from app.fairness import repository, service
 from app.fairness.schemas import (
@@ -21,8 +21,8 @@ from app.fairness.schemas import (
 from app.models import FairnessAudit
 
 router = APIRouter(prefix="/fairness", tags=["fairness"])
-Runner = Annotated[Principal, RequireRoles(Role.COMPLIANCE_OFFICER)]
-Reader = Annotated[Principal, RequireRoles(Role.COMPLIANCE_OFFICER, Role.AUDITOR)]
+Runner = Annotated[Principal, RequireAction(Action.FAIRNESS_RUN)]
+Reader = Annotated[Principal, RequireAction(Action.FAIRNESS_READ)]
 
 
 def _summary(record: FairnessAudit) -> dict:

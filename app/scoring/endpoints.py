@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from app.auth.deps import RequireRoles
+from app.auth.deps import RequireAction
+from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.auth.roles import Role
 from app.db import SessionDep
 from app.errors import NotFound, Unprocessable
 from app.models import DecisionPolicy, ScoringModel
@@ -18,9 +18,11 @@ from app.scoring.schemas import ModelArtifactPublic, ModelPublic, PolicyCreate, 
 from risk_models.policy import Policy
 
 router = APIRouter(tags=["models"])
-Reader = Annotated[Principal, RequireRoles(Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
-                                           Role.AUDITOR, Role.ADMIN)]
-Admin = Annotated[Principal, RequireRoles(Role.ADMIN)]
+ModelReader = Annotated[Principal, RequireAction(Action.MODEL_READ)]
+ModelActivator = Annotated[Principal, RequireAction(Action.MODEL_ACTIVATE)]
+PolicyReader = Annotated[Principal, RequireAction(Action.POLICY_READ)]
+PolicyCreator = Annotated[Principal, RequireAction(Action.POLICY_CREATE)]
+PolicyActivator = Annotated[Principal, RequireAction(Action.POLICY_ACTIVATE)]
 
 
 def _model_public(m: ScoringModel) -> ModelPublic:
@@ -45,19 +47,20 @@ def _model(session: SessionDep, version: str) -> ScoringModel:
 
 
 @router.get("/models", response_model=list[ModelPublic])
-def list_models(session: SessionDep, actor: Reader) -> list[ModelPublic]:
+def list_models(session: SessionDep, actor: ModelReader) -> list[ModelPublic]:
     """Every registered model, newest first."""
     return [_model_public(m) for m in repository.list_models(session)]
 
 
 @router.get("/models/{version}", response_model=ModelPublic)
-def get_model(version: str, session: SessionDep, actor: Reader) -> ModelPublic:
+def get_model(version: str, session: SessionDep, actor: ModelReader) -> ModelPublic:
     """One model's metadata and metrics."""
     return _model_public(_model(session, version))
 
 
 @router.get("/models/{version}/artifact", response_model=ModelArtifactPublic)
-def get_model_artifact(version: str, session: SessionDep, actor: Reader) -> ModelArtifactPublic:
+def get_model_artifact(version: str, session: SessionDep,
+                       actor: ModelReader) -> ModelArtifactPublic:
     """The compiled scorecard the service scores with: readable, diffable, hashed."""
     model = _model(session, version)
     return ModelArtifactPublic(version=model.version, artifact_sha256=model.artifact_sha256,
@@ -65,19 +68,19 @@ def get_model_artifact(version: str, session: SessionDep, actor: Reader) -> Mode
 
 
 @router.post("/models/{version}/activate", response_model=ModelPublic)
-def activate_model(version: str, session: SessionDep, actor: Admin) -> ModelPublic:
+def activate_model(version: str, session: SessionDep, actor: ModelActivator) -> ModelPublic:
     """Make a registered model the one that scores new applications."""
     return _model_public(service.activate_model(session, actor, version))
 
 
 @router.get("/policies", response_model=list[PolicyPublic])
-def list_policies(session: SessionDep, actor: Reader) -> list[PolicyPublic]:
+def list_policies(session: SessionDep, actor: PolicyReader) -> list[PolicyPublic]:
     """Every policy version, newest first."""
     return [_policy_public(p) for p in repository.list_policies(session)]
 
 
 @router.get("/policies/active", response_model=PolicyPublic)
-def active_policy(session: SessionDep, actor: Reader) -> PolicyPublic:
+def active_policy(session: SessionDep, actor: PolicyReader) -> PolicyPublic:
     """The policy new applications are decided under."""
     policy = repository.active_policy(session)
     if policy is None:
@@ -86,7 +89,8 @@ def active_policy(session: SessionDep, actor: Reader) -> PolicyPublic:
 
 
 @router.post("/policies", response_model=PolicyPublic, status_code=201)
-def create_policy(body: PolicyCreate, session: SessionDep, actor: Admin) -> PolicyPublic:
+def create_policy(body: PolicyCreate, session: SessionDep,
+                  actor: PolicyCreator) -> PolicyPublic:
     """Add a policy version (validated in full); versions are immutable once stored."""
     try:
         policy = Policy.from_dict(body.body)
@@ -97,6 +101,7 @@ def create_policy(body: PolicyCreate, session: SessionDep, actor: Admin) -> Poli
 
 
 @router.post("/policies/{version}/activate", response_model=PolicyPublic)
-def activate_policy(version: str, session: SessionDep, actor: Admin) -> PolicyPublic:
+def activate_policy(version: str, session: SessionDep,
+                    actor: PolicyActivator) -> PolicyPublic:
     """Make a stored policy version the active one."""
     return _policy_public(service.activate_policy(session, actor, version))

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from app.auth.deps import RequireRoles
+from app.auth.deps import RequireAction
+from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.auth.roles import Role
 from app.db import SessionDep
 from app.users import repository, service
 from app.users.schemas import (
@@ -21,7 +21,7 @@ from app.users.schemas import (
 )
 
 router = APIRouter(tags=["users"])
-Admin = Annotated[Principal, RequireRoles(Role.ADMIN)]
+Admin = Annotated[Principal, RequireAction(Action.USER_ADMIN)]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)

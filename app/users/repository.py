@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import ApiKey, User
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.id)).all())
+    return list(session.exec(select(User).order_by(col(User.id))).all())
 
 
 def username_taken(session: Session, username: str) -> bool:
@@ -16,4 +16,4 @@ def username_taken(session: Session, username: str) -> bool:
 
 
 def list_api_keys(session: Session) -> list[ApiKey]:
-    return list(session.exec(select(ApiKey).order_by(ApiKey.id)).all())
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))).all())

@@ -23,6 +23,7 @@ def create_user(session: Session, actor: Principal, *, username: str, password: 
     user = User(username=username, password_hash=hash_password(password), role=role)
     session.add(user)
     session.flush()
+    assert user.id is not None  # assigned by the flush
     append_event(session, actor, "user.created", "user", user.id, {"role": str(role)})
     return user
 

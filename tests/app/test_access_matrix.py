@@ -1,5 +1,6 @@
 """Every route of the OpenAPI schema, called with a token of every role and with none, answers
-as the one allow-table below says. A route missing from the table fails the test."""
+as the permission table says for the action the route declares. A route that declares nothing
+and is not listed as public fails the test."""
 
 from __future__ import annotations
 
@@ -7,81 +8,69 @@ import re
 
 import pytest
 
+from app.auth.permissions import PERMISSIONS, Action, RouteAccess, route_access
 from app.auth.roles import Role
 
-PUBLIC = "public"
-LO, UW, CO, AU, AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
-                      Role.AUDITOR, Role.ADMIN)
-EVERYONE = frozenset(Role)
-LEDGER_READERS = frozenset({AU, CO, AD})
-MODEL_READERS = frozenset({UW, CO, AU, AD})
+PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/auth/token")}
 
-ALLOW: dict[tuple[str, str], frozenset[Role] | str] = {
-    ("GET", "/healthz"): PUBLIC,
-    ("GET", "/readyz"): PUBLIC,
-    ("POST", "/auth/token"): PUBLIC,
-    ("GET", "/auth/me"): EVERYONE,
-    ("POST", "/users"): frozenset({AD}),
-    ("GET", "/users"): frozenset({AD}),
-    ("PATCH", "/users/{user_id}"): frozenset({AD}),
-    ("POST", "/api-keys"): frozenset({AD}),
-    ("GET", "/api-keys"): frozenset({AD}),
-    ("DELETE", "/api-keys/{record_id}"): frozenset({AD}),
-    ("GET", "/audit/verify"): LEDGER_READERS,
-    ("POST", "/audit/verify"): LEDGER_READERS,
-    ("GET", "/audit/checkpoint"): LEDGER_READERS,
-    ("GET", "/audit/public-key"): LEDGER_READERS,
-    ("GET", "/audit/events"): LEDGER_READERS,
-    ("POST", "/applications"): frozenset({LO, AD}),
-    ("GET", "/applications"): EVERYONE,
-    ("GET", "/applications/{application_id}"): EVERYONE,
-    ("POST", "/applications/{application_id}/review"): frozenset({UW, AD}),
-    ("GET", "/models"): MODEL_READERS,
-    ("GET", "/models/{version}"): MODEL_READERS,
-    ("GET", "/models/{version}/artifact"): MODEL_READERS,
-    ("POST", "/models/{version}/activate"): frozenset({AD}),
-    ("GET", "/policies"): MODEL_READERS,
-    ("GET", "/policies/active"): MODEL_READERS,
-    ("POST", "/policies"): frozenset({AD}),
-    ("POST", "/policies/{version}/activate"): frozenset({AD}),
-    # Fairness audits: compliance officers run them; auditors read them. Admins administer
-    # accounts and see none of the compliance work (separation of duties).
-    ("POST", "/fairness/audits"): frozenset({CO}),
-    ("GET", "/fairness/audits"): frozenset({CO, AU}),
-    ("GET", "/fairness/audits/{audit_id}"): frozenset({CO, AU}),
-    # Reports: the service narrows these further. Loan officers create and read adverse action
-    # notices of applications they submitted only; underwriters read adverse action notices
-    # (they resolve the referrals those follow) and create none; auditors read every kind and
-    # create none; admins have no access (notices hold applicants' names and addresses).
-    ("POST", "/reports"): frozenset({CO, LO}),
-    ("GET", "/reports"): frozenset({CO, AU, LO, UW}),
-    ("GET", "/reports/{report_id}"): frozenset({CO, AU, LO, UW}),
-    ("GET", "/reports/{report_id}/pdf"): frozenset({CO, AU, LO, UW}),
-}
-
-# Auditors are read-only everywhere: no role table above may give them a writing method.
+# Auditors are read-only everywhere: no route they may call writes.
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 AUDITOR_MAY_POST = {("POST", "/audit/verify")}  # verification reads; it changes nothing
 
 
-def _routes():
+def _app():
     from app.main import create_app
 
-    schema = create_app().openapi()
+    return create_app()
+
+
+def _routes() -> list[tuple[str, str]]:
+    schema = _app().openapi()
     return [(method.upper(), path) for path, item in schema["paths"].items()
             for method in item if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}]
 
 
-def test_every_route_has_an_entry_and_every_entry_a_route():
-    routes = set(_routes())
-    assert routes - set(ALLOW) == set(), "add these routes to the allow-table"
-    assert set(ALLOW) - routes == set(), "these allow-table entries have no route"
+def _declarations() -> dict[tuple[str, str], RouteAccess]:
+    return {(access.method, access.path): access for access in route_access(_app())}
+
+
+def _action(route: tuple[str, str], access: RouteAccess) -> Action:
+    assert access.action is not None, f"{route} declares no action; add RequireAction"
+    return access.action
+
+
+def _allowed() -> dict[tuple[str, str], frozenset[Role]]:
+    """Each route's roles by the permission table; public routes admit everyone."""
+    declared = _declarations()
+    allowed = {}
+    for route in _routes():
+        public = route in PUBLIC
+        allowed[route] = frozenset(Role) if public else PERMISSIONS[_action(route, declared[route])]
+    return allowed
+
+
+def test_public_routes_are_exactly_those_that_declare_nothing():
+    declared = _declarations()
+    undeclared = {route for route in _routes() if declared[route].roles is None}
+    assert undeclared == PUBLIC
+
+
+def test_every_other_route_declares_an_action():
+    declared = _declarations()
+    failures = []
+    for route in _routes():
+        if route not in PUBLIC:
+            try:
+                _action(route, declared[route])
+            except AssertionError as exc:
+                failures.append(str(exc))
+    assert failures == []
 
 
 def test_auditors_never_hold_a_writing_route():
-    for key, roles in ALLOW.items():
-        if key[0] in WRITE_METHODS and key not in AUDITOR_MAY_POST and roles != PUBLIC:
-            assert AU not in roles, key
+    for route, roles in _allowed().items():
+        if route[0] in WRITE_METHODS and route not in AUDITOR_MAY_POST | PUBLIC:
+            assert Role.AUDITOR not in roles, route
 
 
 def _call(client, method, path, headers):
@@ -93,14 +82,14 @@ def _call(client, method, path, headers):
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_role_matrix(client, auth_headers, db_url):
     failures = []
-    for method, path in _routes():
-        allowed = ALLOW[(method, path)]
+    for (method, path), allowed in _allowed().items():
+        public = (method, path) in PUBLIC
         anonymous = _call(client, method, path, {})
-        if allowed != PUBLIC and anonymous.status_code != 401:
+        if not public and anonymous.status_code != 401:
             failures.append((method, path, None, anonymous.status_code))
         for role in Role:
             status = _call(client, method, path, auth_headers[role]).status_code
-            permitted = allowed == PUBLIC or role in allowed
+            permitted = role in allowed
             if permitted and status in (401, 403) or not permitted and status != 403:
                 failures.append((method, path, role.value, status))
     assert failures == []

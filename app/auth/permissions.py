@@ -1,0 +1,201 @@
+"""Who may do what: every action of the API and the roles allowed it, in one table.
+
+A route declares the action it performs with ``RequireAction`` (:mod:`app.auth.deps`), which
+admits the roles this table gives that action. Services may narrow an action further (a loan
+officer reads only the applications they submitted). ``python -m app.auth.permissions
+--markdown`` prints the table as ``docs/api.md`` carries it; ``--write`` updates that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from app.auth.roles import Role
+
+
+class Action(StrEnum):
+    IDENTITY_READ = "identity.read"
+    USER_ADMIN = "user.admin"
+    LEDGER_READ = "ledger.read"
+    APPLICATION_SUBMIT = "application.submit"
+    APPLICATION_READ = "application.read"
+    APPLICATION_REVIEW = "application.review"
+    APPLICATION_ANSWER_COUNTEROFFER = "application.answer_counteroffer"
+    APPLICATION_REPLAY = "application.replay"
+    NOTICE_READ = "notice.read"
+    NOTICE_SEND = "notice.send"
+    MODEL_READ = "model.read"
+    MODEL_ACTIVATE = "model.activate"
+    POLICY_READ = "policy.read"
+    POLICY_CREATE = "policy.create"
+    POLICY_ACTIVATE = "policy.activate"
+    FAIRNESS_RUN = "fairness.run"
+    FAIRNESS_READ = "fairness.read"
+    REPORT_CREATE = "report.create"
+    REPORT_READ = "report.read"
+
+
+_LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
+                           Role.AUDITOR, Role.ADMIN)
+
+# Auditors read and never change anything. Admins administer accounts, models and policies but
+# see none of the compliance work (separation of duties): reports hold applicants' names and
+# addresses.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.IDENTITY_READ: frozenset(Role),
+    Action.USER_ADMIN: frozenset({_AD}),
+    Action.LEDGER_READ: frozenset({_AU, _CO, _AD}),
+    Action.APPLICATION_SUBMIT: frozenset({_LO, _AD}),
+    Action.APPLICATION_READ: frozenset(Role),
+    Action.APPLICATION_REVIEW: frozenset({_UW, _AD}),
+    # The officer records the applicant's answer (services narrow to their own applications).
+    Action.APPLICATION_ANSWER_COUNTEROFFER: frozenset({_LO, _AD}),
+    Action.APPLICATION_REPLAY: frozenset({_AU, _CO}),
+    Action.NOTICE_READ: frozenset({_LO, _CO, _AU}),
+    Action.NOTICE_SEND: frozenset({_LO, _CO}),
+    Action.MODEL_READ: frozenset({_UW, _CO, _AU, _AD}),
+    Action.MODEL_ACTIVATE: frozenset({_AD}),
+    Action.POLICY_READ: frozenset({_UW, _CO, _AU, _AD}),
+    Action.POLICY_CREATE: frozenset({_AD}),
+    Action.POLICY_ACTIVATE: frozenset({_AD}),
+    Action.FAIRNESS_RUN: frozenset({_CO}),
+    Action.FAIRNESS_READ: frozenset({_CO, _AU}),
+    Action.REPORT_CREATE: frozenset({_CO, _LO}),
+    Action.REPORT_READ: frozenset({_CO, _AU, _LO, _UW}),
+}
+
+# Attributes by which a dependency of ``app.auth.deps`` records what it admits.
+ROLES_MARK = "__riskdesk_roles__"
+ACTION_MARK = "__riskdesk_action__"
+
+
+def _declared(dependant: Any, mark: str) -> Any:
+    stack = [dependant]
+    while stack:
+        node = stack.pop()
+        value = getattr(node.call, mark, None)
+        if value is not None:
+            return value
+        stack.extend(node.dependencies)
+    return None
+
+
+def declared_roles(dependant: Any) -> frozenset[Role] | None:
+    """The roles an endpoint's dependency tree declares, or None when it declares none."""
+    roles: frozenset[Role] | None = _declared(dependant, ROLES_MARK)
+    return roles
+
+
+def declared_action(dependant: Any) -> Action | None:
+    """The action an endpoint's dependency tree declares, or None when it declares none."""
+    action: Action | None = _declared(dependant, ACTION_MARK)
+    return action
+
+
+@dataclass(frozen=True)
+class RouteAccess:
+    """One method of one route and what it declares (None: nothing, so it is public)."""
+
+    method: str
+    path: str
+    action: Action | None
+    roles: frozenset[Role] | None
+
+
+def route_access(app: FastAPI) -> list[RouteAccess]:
+    """Every method of every route with dependencies, in the order the app matches them.
+
+    Included routers' routes are walked as served (full path, the routers' dependencies too).
+    """
+    accesses = []
+    for route in iter_route_contexts(app.routes):
+        dependant = getattr(route, "dependant", None)
+        if dependant is None or route.path is None:
+            continue
+        for method in sorted(route.methods or ()):
+            accesses.append(RouteAccess(method, route.path, declared_action(dependant),
+                                        declared_roles(dependant)))
+    return accesses
+
+
+# --- The table in docs/api.md --------------------------------------------------------------------
+
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+BEGIN = "<!-- permissions: generated by `python -m app.auth.permissions --write` -->"
+END = "<!-- /permissions -->"
+
+
+def _roles_text(roles: frozenset[Role]) -> str:
+    return ", ".join(role.value.replace("_", " ") for role in Role if role in roles)
+
+
+def _routes_text(routes: Sequence[RouteAccess]) -> str:
+    return ", ".join(f"`{r.method} {r.path}`" for r in routes) or "—"
+
+
+def permissions_markdown(app: FastAPI) -> str:
+    """The permission table, action → roles → routes, between its markers in docs/api.md."""
+    routes = route_access(app)
+    lines = [BEGIN, "| action | roles | routes |", "| --- | --- | --- |"]
+    for action in Action:
+        declaring = [r for r in routes if r.action == action]
+        lines.append(f"| `{action}` | {_roles_text(PERMISSIONS[action])} | "
+                     f"{_routes_text(declaring)} |")
+    public = [r for r in routes if r.roles is None]
+    lines.append(f"| public | anyone, without signing in | {_routes_text(public)} |")
+    direct = [r for r in routes if r.action is None and r.roles is not None]
+    if direct:
+        lines += ["", "Routes that declare their roles directly rather than an action:", "",
+                  "| route | roles |", "| --- | --- |"]
+        lines += [f"| `{r.method} {r.path}` | {_roles_text(r.roles or frozenset())} |"
+                  for r in direct]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def documented_section(text: str) -> str:
+    """The permission table as ``text`` (docs/api.md) carries it, markers included."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"no permission table between {BEGIN!r} and {END!r}")
+    return text[start:end + len(END)]
+
+
+def with_section(text: str, section: str) -> str:
+    """``text`` with its permission table replaced by ``section``."""
+    old = documented_section(text)
+    return text.replace(old, section, 1)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.auth.permissions",
+                                     description="The permission table of docs/api.md.")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--markdown", action="store_true", help="Print the table.")
+    mode.add_argument("--write", action="store_true", help=f"Update it in {DOC_PATH.name}.")
+    args = parser.parse_args(argv)
+    from app.main import create_app  # here: the app's routers import this module
+
+    section = permissions_markdown(create_app())
+    if args.markdown:
+        sys.stdout.write(section + "\n")
+    else:
+        DOC_PATH.write_text(with_section(DOC_PATH.read_text(encoding="utf-8"), section),
+                            encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, so the app and this table share one Action class.
+    from app.auth import permissions
+
+    raise SystemExit(permissions.main())
