@@ -18,23 +18,25 @@ from risk_models.derived import derived_values
 from risk_models.terms import monthly_payment
 
 if TYPE_CHECKING:
-    from risk_models.policy import Policy
+    from risk_models.policy import CurrencyRule, Policy
 
+# The German data's balance bands. The DM amounts in the labels are the data's; a live balance is
+# compared with its currency's own round equivalents (CurrencyRule.checking_threshold and
+# savings_thresholds), which reason statements quote.
 CHECKING_NONE = "no checking account"
 CHECKING_NEGATIVE = "< 0 DM"
 CHECKING_LOW = "0 <= ... < 200 DM"
 CHECKING_HIGH = ">= 200 DM or salary assigned >= 1 year"
 SAVINGS_NONE = "unknown / no savings account"
-SAVINGS_BANDS = (
-    (Decimal(100), "< 100 DM"),
-    (Decimal(500), "100 <= ... < 500 DM"),
-    (Decimal(1000), "500 <= ... < 1000 DM"),
-)
+SAVINGS_LABELS = ("< 100 DM", "100 <= ... < 500 DM", "500 <= ... < 1000 DM")
 SAVINGS_TOP = ">= 1000 DM"
 EMPLOYMENT_BANDS = ((1, "< 1 year"), (4, "1 <= ... < 4 years"), (7, "4 <= ... < 7 years"))
 EMPLOYMENT_TOP = ">= 7 years"
 NOT_EMPLOYED = "unemployed"
-NOT_EMPLOYED_STATUSES = frozenset({"unemployed", "retired", "student"})
+NOT_EMPLOYED_STATUSES = frozenset({"unemployed"})
+# Retirement and study are not unemployment and may not count against the applicant
+# (Reg B §1002.6(b)(2), (b)(5)): their employment and job are left missing, the neutral bin.
+NEUTRAL_STATUSES = frozenset({"retired", "student"})
 # Installment as a share of disposable income -> the data's installment-rate band 1..4.
 INSTALLMENT_RATE_BANDS = ((Decimal("0.20"), 1), (Decimal("0.25"), 2), (Decimal("0.35"), 3))
 INSTALLMENT_RATE_TOP = 4
@@ -131,17 +133,21 @@ class FeatureDerivation:
         }
 
 
-def to_model_unit(amount: Decimal | None, currency: str, policy: Policy) -> Decimal | None:
-    """Convert an amount in ``currency`` to the model's unit at the policy's fixed rate."""
-    if amount is None:
-        return None
+def currency_rule(currency: str, policy: Policy) -> CurrencyRule:
+    """The policy's rule for ``currency``; :class:`UnsupportedCurrencyError` if it has none."""
     try:
-        rate = policy.currencies[currency].to_model_unit
+        return policy.currencies[currency]
     except KeyError:
         raise UnsupportedCurrencyError(
             f"currency {currency!r} is not supported by policy {policy.version}"
         ) from None
-    return Decimal(amount) * rate
+
+
+def to_model_unit(amount: Decimal | None, currency: str, policy: Policy) -> Decimal | None:
+    """Convert an amount in ``currency`` to the model's unit at the policy's fixed rate."""
+    if amount is None:
+        return None
+    return Decimal(amount) * currency_rule(currency, policy).to_model_unit
 
 
 def checking_account_status(
@@ -151,35 +157,42 @@ def checking_account_status(
     as_of: date,
     policy: Policy,
 ) -> str | None:
-    """Band of the checking account: none, below 0, 0 to under 200, 200+ or salary 1 year+."""
+    """Band of the checking account: none, below 0, 0 to under the currency's checking
+    threshold (the data's 200 DM band), from it, or salary paid in for a year or more."""
     if balance == NO_ACCOUNT:
         return CHECKING_NONE
     if salary_assigned_since is not None and completed_years(salary_assigned_since, as_of) >= 1:
         return CHECKING_HIGH
-    in_unit = to_model_unit(balance, currency, policy)
-    if in_unit is None:
+    if balance is None:
         return None
-    if in_unit < 0:
+    amount = Decimal(balance)
+    if amount < 0:
         return CHECKING_NEGATIVE
-    return CHECKING_LOW if in_unit < 200 else CHECKING_HIGH
+    threshold = currency_rule(currency, policy).checking_threshold
+    return CHECKING_LOW if amount < threshold else CHECKING_HIGH
 
 
 def savings_account_band(balance: Decimal | str | None, currency: str, policy: Policy) -> str:
-    """Band of savings and bonds; no savings account (or not known) is its own band."""
-    in_unit = None if balance == NO_ACCOUNT else to_model_unit(balance, currency, policy)
-    if in_unit is None:
+    """Band of savings and bonds against the currency's savings thresholds (the data's 100, 500
+    and 1000 DM bands); no savings account (or not known) is its own band."""
+    if balance is None or balance == NO_ACCOUNT:
         return SAVINGS_NONE
-    for upper, label in SAVINGS_BANDS:
-        if in_unit < upper:
+    amount = Decimal(balance)
+    thresholds = currency_rule(currency, policy).savings_thresholds
+    for upper, label in zip(thresholds, SAVINGS_LABELS, strict=True):
+        if amount < upper:
             return label
     return SAVINGS_TOP
 
 
 def employment_band(status: str | None, start_date: date | None, as_of: date) -> str | None:
-    """Present employment since: ``unemployed`` without a job, else a band of completed years."""
+    """Present employment since: ``unemployed`` without a job, else a band of completed years.
+
+    Retired and student are neither employed nor unemployed: missing (the neutral bin).
+    """
     if status in NOT_EMPLOYED_STATUSES:
         return NOT_EMPLOYED
-    if status is None or start_date is None:
+    if status is None or status in NEUTRAL_STATUSES or start_date is None:
         return None
     years = completed_years(start_date, as_of)
     for upper, label in EMPLOYMENT_BANDS:
@@ -222,14 +235,22 @@ def affordability(document: Any, policy: Policy) -> Affordability:
     )
     income = raw_field(document, "kyc.monthly_income")
     obligations = Decimal(raw_field(document, "kyc.monthly_obligations") or 0)
-    if income is None or Decimal(income) <= 0:
+    if income is None:
         return Affordability(installment, None, None, None, policy.reference_apr, currency)
     income = Decimal(income)
     disposable = income - obligations
-    # No disposable income at all is the heaviest burden, the top band.
-    ratio = installment / disposable if disposable > 0 else Decimal("Infinity")
-    dti = (obligations + installment) / income
+    # Without disposable income the ratio has no finite value (see installment_burden_band).
+    ratio = installment / disposable if disposable > 0 else None
+    dti = (obligations + installment) / income if income > 0 else None
     return Affordability(installment, disposable, ratio, dti, policy.reference_apr, currency)
+
+
+def installment_burden_band(figures: Affordability) -> int | None:
+    """The installment-rate band of the request: missing without income, the top band when
+    obligations leave no disposable income at all (the heaviest burden there is)."""
+    if figures.disposable_income is not None and figures.disposable_income <= 0:
+        return INSTALLMENT_RATE_TOP
+    return installment_rate_band(figures.installment_ratio)
 
 
 def _mapped(table: Mapping[Any, str], value: Any, name: str) -> str | None:
@@ -290,6 +311,8 @@ SOURCES: dict[str, tuple[str, ...]] = {
 def _job(status: str | None, job_category: str | None) -> str | None:
     if status in NOT_EMPLOYED_STATUSES:
         return JOB_NOT_EMPLOYED
+    if status in NEUTRAL_STATUSES:
+        return None
     return _mapped(JOB_CATEGORIES, job_category, "kyc.employment.job_category")
 
 
@@ -308,7 +331,8 @@ def derive_characteristics(document: Any, *, as_of: date, policy: Policy) -> Fea
     as_of : date
         The decision date, against which durations (employment, residence) are counted.
     policy : Policy
-        Supplies currency conversion to the model's unit and the reference APR.
+        Supplies currency conversion to the model's unit, the balance thresholds of each
+        currency and the reference APR.
 
     Returns
     -------
@@ -317,7 +341,9 @@ def derive_characteristics(document: Any, *, as_of: date, policy: Policy) -> Fea
         does not say: scored in the Missing bin), their source fields and affordability figures.
     """
     currency = raw_field(document, "loan.currency")
-    amount_in_unit = to_model_unit(Decimal(raw_field(document, "loan.amount")), currency, policy)
+    amount_in_unit = Decimal(raw_field(document, "loan.amount")) * currency_rule(
+        currency, policy
+    ).to_model_unit
     status = raw_field(document, "kyc.employment.status")
     figures = affordability(document, policy)
     telephone = raw_field(document, "kyc.telephone_registered")
@@ -341,7 +367,7 @@ def derive_characteristics(document: Any, *, as_of: date, policy: Policy) -> Fea
         "employment_since": employment_band(
             status, raw_field(document, "kyc.employment.start_date"), as_of
         ),
-        "installment_rate_pct_income": installment_rate_band(figures.installment_ratio),
+        "installment_rate_pct_income": installment_burden_band(figures),
         "other_debtors": other_debtors(
             raw_field(document, "co_applicant"), raw_field(document, "guarantor")
         ),

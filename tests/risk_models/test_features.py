@@ -1,5 +1,6 @@
+import dataclasses
 from datetime import date
-from decimal import ROUND_UP, Decimal
+from decimal import Decimal
 
 import pytest
 
@@ -14,18 +15,10 @@ from risk_models.features import (
     residence_years,
     savings_account_band,
 )
+from risk_models.policy import CurrencyRule, Policy
 from tests.risk_models.conftest import AS_OF, make_application
 
-DM_PER_EUR = Decimal("1.95583")
-
-
-def eur_at_least(dm: int) -> Decimal:
-    """The smallest whole-cent EUR amount worth at least ``dm`` Deutsche Mark."""
-    return (Decimal(dm) / DM_PER_EUR).quantize(Decimal("0.01"), rounding=ROUND_UP)
-
-
-def eur_just_below(dm: int) -> Decimal:
-    return eur_at_least(dm) - Decimal("0.01")
+CENT = Decimal("0.01")
 
 
 def derive(policy, **changes):
@@ -38,14 +31,17 @@ def derive(policy, **changes):
         ("no_account", None, "no checking account"),
         (Decimal("-0.01"), None, "< 0 DM"),
         (Decimal("0"), None, "0 <= ... < 200 DM"),
-        (eur_just_below(200), None, "0 <= ... < 200 DM"),
-        (eur_at_least(200), None, ">= 200 DM or salary assigned >= 1 year"),
+        (Decimal("99.99"), None, "0 <= ... < 200 DM"),
+        (Decimal("100"), None, ">= 200 DM or salary assigned >= 1 year"),
         (Decimal("-50"), date(2024, 6, 30), ">= 200 DM or salary assigned >= 1 year"),
         (Decimal("-50"), date(2024, 7, 1), "< 0 DM"),
         (None, None, None),
     ],
 )
-def test_checking_account_bands(default_policy, balance, salary_since, expected):
+def test_checking_account_bands_use_the_currencys_own_threshold(
+    default_policy, balance, salary_since, expected
+):
+    assert default_policy.currencies["EUR"].checking_threshold == Decimal("100")
     assert checking_account_status(balance, salary_since, "EUR", AS_OF, default_policy) == expected
 
 
@@ -54,23 +50,95 @@ def test_checking_account_bands(default_policy, balance, salary_since, expected)
     [
         (None, "unknown / no savings account"),
         ("no_account", "unknown / no savings account"),
-        (eur_just_below(100), "< 100 DM"),
-        (eur_at_least(100), "100 <= ... < 500 DM"),
-        (eur_just_below(500), "100 <= ... < 500 DM"),
-        (eur_at_least(500), "500 <= ... < 1000 DM"),
-        (eur_just_below(1000), "500 <= ... < 1000 DM"),
-        (eur_at_least(1000), ">= 1000 DM"),
+        (Decimal("0"), "< 100 DM"),
+        (Decimal("49.99"), "< 100 DM"),
+        (Decimal("50"), "100 <= ... < 500 DM"),
+        (Decimal("249.99"), "100 <= ... < 500 DM"),
+        (Decimal("250"), "500 <= ... < 1000 DM"),
+        (Decimal("499.99"), "500 <= ... < 1000 DM"),
+        (Decimal("500"), ">= 1000 DM"),
     ],
 )
-def test_savings_bands_in_model_currency(default_policy, balance, expected):
+def test_savings_bands_use_the_currencys_own_thresholds(default_policy, balance, expected):
+    assert default_policy.currencies["EUR"].savings_thresholds == (50, 250, 500)
     assert savings_account_band(balance, "EUR", default_policy) == expected
+
+
+def _with_currency(policy, code, rule):
+    return dataclasses.replace(policy, currencies={**policy.currencies, code: rule})
+
+
+def test_balances_are_classified_against_the_rules_thresholds_not_the_exchange_rate(
+    default_policy,
+):
+    rule = CurrencyRule(
+        to_model_unit=Decimal("1.95583"),
+        min_amount=Decimal(1),
+        max_amount=Decimal(100000),
+        checking_threshold=Decimal("120"),
+        savings_thresholds=(Decimal("60"), Decimal("300"), Decimal("600")),
+    )
+    policy = _with_currency(default_policy, "XEU", rule)
+    assert checking_account_status(Decimal("110"), None, "XEU", AS_OF, policy) == (
+        "0 <= ... < 200 DM"
+    )
+    assert savings_account_band(Decimal("599.99"), "XEU", policy) == "500 <= ... < 1000 DM"
+
+
+@pytest.mark.parametrize(
+    ("rate", "checking", "savings"),
+    [
+        ("1.95583", "100", ("50", "250", "500")),  # EUR
+        ("1", "200", ("100", "500", "1000")),  # the model's own unit
+        ("1.1", "200", ("100", "500", "1000")),
+        ("0.0125", "20000", ("10000", "50000", "100000")),
+    ],
+)
+def test_thresholds_left_out_are_the_round_equivalents_of_the_dm_bands(rate, checking, savings):
+    rule = CurrencyRule(Decimal(rate), Decimal(1), Decimal(2))
+    assert rule.checking_threshold == Decimal(checking)
+    assert rule.savings_thresholds == tuple(Decimal(s) for s in savings)
+
+
+def test_a_policy_stored_before_the_thresholds_reads_with_derived_ones(default_policy):
+    stored = default_policy.to_dict()
+    for rule in stored["currencies"].values():
+        del rule["checking_threshold"], rule["savings_thresholds"]
+    read = Policy.from_dict(stored)
+    assert read.currencies["EUR"] == default_policy.currencies["EUR"]
+    assert Policy.from_json(read.to_json()) == read
+
+
+def test_thresholds_round_trip_through_the_policy_json(default_policy):
+    rule = dataclasses.replace(
+        default_policy.currencies["EUR"], checking_threshold=Decimal("150")
+    )
+    policy = _with_currency(default_policy, "EUR", rule)
+    assert Policy.from_json(policy.to_json()).currencies["EUR"].checking_threshold == 150
+
+
+@pytest.mark.parametrize(
+    ("checking", "savings"),
+    [("0", ("50", "250", "500")), ("100", ("50", "500", "250")), ("100", ("50", "250"))],
+)
+def test_thresholds_must_be_positive_and_rising(checking, savings):
+    with pytest.raises(ValueError, match="threshold"):
+        CurrencyRule(
+            Decimal("1.95583"),
+            Decimal(1),
+            Decimal(2),
+            checking_threshold=Decimal(checking),
+            savings_thresholds=tuple(Decimal(s) for s in savings),
+        )
 
 
 @pytest.mark.parametrize(
     ("status", "start", "expected"),
     [
         ("unemployed", date(2010, 1, 1), "unemployed"),
-        ("retired", None, "unemployed"),
+        ("retired", None, None),
+        ("retired", date(2010, 1, 1), None),
+        ("student", None, None),
         ("employed", date(2024, 7, 1), "< 1 year"),
         ("employed", date(2024, 6, 30), "1 <= ... < 4 years"),
         ("self_employed", date(2021, 7, 1), "1 <= ... < 4 years"),
@@ -186,6 +254,8 @@ def test_dependents_are_one_or_two(default_policy):
             "management / self-employed / highly qualified",
         ),
         ("kyc__employment__status", "unemployed", "job", "unemployed / unskilled - non-resident"),
+        ("kyc__employment__status", "retired", "job", None),
+        ("kyc__employment__status", "student", "job", None),
         ("kyc__employment__job_category", "unskilled_resident", "job", "unskilled - resident"),
     ],
 )
@@ -241,3 +311,9 @@ def test_unsupported_currency_is_refused(default_policy):
 def test_unknown_enumeration_value_is_refused(default_policy):
     with pytest.raises(ValueError, match="loan.purpose"):
         derive(default_policy, loan__purpose="yacht")
+
+
+def test_income_source_is_not_read(default_policy):
+    base = derive(default_policy).characteristics
+    for source in ("pension", "public_assistance", "employment"):
+        assert derive(default_policy, kyc__income_source=source).characteristics == base
