@@ -7,13 +7,18 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.applications.cli import applications_cli
+from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
 from app.scoring.cli import train as train_command
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit trail.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -24,12 +29,14 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(report_cli, name="report")
+cli.add_typer(applications_cli, name="applications")
+cli.add_typer(notices_cli, name="notices")
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
               "compliance": "compliance_officer", "auditor": "auditor", "admin": "admin"}
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from app.config import InsecureSettingsError, get_settings
 
     try:
@@ -45,8 +52,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     from app.audit.service import ensure_signing_key
+    from app.config import InsecureSettingsError
 
     settings = _settings()
+    try:
+        settings.check_ready_to_serve()
+    except InsecureSettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     ensure_signing_key(settings.ledger_key_path)
     uvicorn.run("app.main:app", host=host, port=port, log_level="info")
 
@@ -129,6 +142,10 @@ def _demo_environment(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("RISKDESK_DATA_DIR", str(data_dir))
     os.environ.setdefault("RISKDESK_DATABASE_URL", f"sqlite:///{data_dir / 'riskdesk.db'}")
+    # A demo: its notices may name the demo parties, and it collects voluntary monitoring data
+    # as a self-test would, so that fairness audits have groups to compare.
+    os.environ.setdefault("RISKDESK_DEMO_MODE", "true")
+    os.environ.setdefault("RISKDESK_MONITORING_COLLECTION", "self_test")
     if "RISKDESK_SECRET_KEY" not in os.environ:
         secret_file = data_dir / "secret_key"
         if not secret_file.exists():
@@ -142,6 +159,7 @@ def _create_demo_users() -> None:
     from sqlmodel import select
 
     from app.auth.principal import Principal
+    from app.auth.roles import Role
     from app.db import session_scope
     from app.models import User
     from app.users.service import create_user
@@ -154,7 +172,7 @@ def _create_demo_users() -> None:
         for username, role in DEMO_ROLES.items():
             password = secrets.token_urlsafe(12)
             create_user(session, Principal.system("demo"), username=username, password=password,
-                        role=role)
+                        role=Role(role))
             typer.echo(f"  {username:<12} {role:<20} {password}")
 
 

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "insecure-demo-secret-change-me"
+# Demo values of the parties printed on notices; none may reach a real applicant.
+DEMO_PARTIES = {
+    "creditor_name": "riskdesk Demo Bank",
+    "creditor_address": "1 Example Street, 10115 Berlin, Germany",
+    "creditor_phone": "+49 30 0000001",
+    "supervising_agency_name": "Consumer Financial Protection Bureau",
+    "supervising_agency_address": "1700 G Street NW, Washington, DC 20552",
+    "consumer_reporting_agency_name": "Example Credit Bureau",
+    "consumer_reporting_agency_address": "PO Box 1000, 10117 Berlin, Germany",
+    "consumer_reporting_agency_phone": "+49 800 0000000",
+}
 
 
 class InsecureSettingsError(RuntimeError):
@@ -38,16 +50,24 @@ class Settings(BaseSettings):
     # Country of the lender: nationality elsewhere counts as foreign in fairness monitoring.
     domestic_country: str = Field("DE", pattern=r"^[A-Z]{2}$")
 
-    # Shown on adverse-action notices.
-    creditor_name: str = "riskdesk Demo Bank"
-    creditor_address: str = "1 Example Street, 10115 Berlin, Germany"
-    supervising_agency_name: str = "Consumer Financial Protection Bureau"
-    supervising_agency_address: str = "1700 G Street NW, Washington, DC 20552"
+    # The parties printed on every notice (Reg B §1002.9(a)(2), FCRA §615(a)). The defaults
+    # are demo values: outside demo mode `riskdesk serve` refuses to start while any is left
+    # at its demo value or empty (see party_problems).
+    creditor_name: str = DEMO_PARTIES["creditor_name"]
+    creditor_address: str = DEMO_PARTIES["creditor_address"]
+    creditor_phone: str = DEMO_PARTIES["creditor_phone"]
+    supervising_agency_name: str = DEMO_PARTIES["supervising_agency_name"]
+    supervising_agency_address: str = DEMO_PARTIES["supervising_agency_address"]
     # The credit bureau whose report feeds the bureau block; named on adverse-action notices so
-    # the applicant can ask it for a free copy. Empty name: no consumer report is used.
-    consumer_reporting_agency_name: str = "Example Credit Bureau"
-    consumer_reporting_agency_address: str = "PO Box 1000, 10117 Berlin, Germany"
-    consumer_reporting_agency_phone: str | None = "+49 30 0000000"
+    # the applicant can ask it for a free copy of the report.
+    consumer_reporting_agency_name: str = DEMO_PARTIES["consumer_reporting_agency_name"]
+    consumer_reporting_agency_address: str = DEMO_PARTIES["consumer_reporting_agency_address"]
+    consumer_reporting_agency_phone: str = DEMO_PARTIES["consumer_reporting_agency_phone"]
+
+    # Voluntary monitoring data (sex, marital status, nationality) may be asked for only where
+    # the law permits it: "self_test" (Reg B §1002.5(b)(1), §1002.15), with MONITORING_DISCLOSURE
+    # shown to the applicant. "off" refuses a monitoring block.
+    monitoring_collection: Literal["off", "self_test"] = "off"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -59,6 +79,19 @@ class Settings(BaseSettings):
         if len(self.secret_key.get_secret_value()) < 16:
             raise InsecureSettingsError("RISKDESK_SECRET_KEY must be at least 16 characters.")
         return self
+
+    def party_problems(self) -> list[str]:
+        """The notice-party settings still empty or at a demo value, as environment names."""
+        return [f"RISKDESK_{name.upper()}" for name, demo in DEMO_PARTIES.items()
+                if not str(getattr(self, name)).strip() or getattr(self, name) == demo]
+
+    def check_ready_to_serve(self) -> None:
+        """Refuse to serve real applicants with notices that name demo parties."""
+        problems = self.party_problems()
+        if problems and not self.demo_mode:
+            raise InsecureSettingsError(
+                "the parties printed on adverse-action notices are empty or demo values; set "
+                + ", ".join(problems))
 
     @property
     def ledger_key_path(self) -> Path:

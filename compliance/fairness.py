@@ -19,6 +19,7 @@ from compliance.fairness_groups import (
     age_band_on,
     age_bands,
     german_protected_groups,
+    marital_status_from_personal_status,
     national_origin_from_foreign_worker,
     sex_from_personal_status,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "age_bands",
     "audit_fairness",
     "german_protected_groups",
+    "marital_status_from_personal_status",
     "national_origin_from_foreign_worker",
     "sex_from_personal_status",
 ]

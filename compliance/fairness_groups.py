@@ -1,4 +1,5 @@
-"""Protected-group labels used by fairness audits: age bands, sex and national origin.
+"""Protected-group labels used by fairness audits: age bands, sex, marital status and national
+origin.
 
 These derive audit groups from application data; they are never model features.
 """
@@ -129,6 +130,32 @@ def sex_from_personal_status(label: str) -> str:
     return sex
 
 
+def marital_status_from_personal_status(label: str) -> str:
+    """Return the marital status part of a ``personal_status_sex`` label, as the data gives it.
+
+    Parameters
+    ----------
+    label : str
+        A label such as ``'male : married/widowed'``.
+
+    Returns
+    -------
+    str
+        The text after the colon (``'married/widowed'``): the data's own groups, which mix
+        statuses Regulation B keeps apart, so they are audited as they are, not re-mapped.
+
+    Raises
+    ------
+    ValueError
+        If the label has no marital status part.
+    """
+    parts = str(label).split(":", 1)
+    status = parts[1].strip().lower() if len(parts) == 2 else ""
+    if not status:
+        raise ValueError(f"cannot derive marital status from {label!r}")
+    return status
+
+
 def national_origin_from_foreign_worker(flag: str) -> str:
     """Return 'foreign' or 'domestic' from the German credit data's ``foreign_worker`` flag.
 
@@ -156,7 +183,8 @@ def national_origin_from_foreign_worker(flag: str) -> str:
 
 
 def german_protected_groups(frame: pd.DataFrame) -> pd.DataFrame:
-    """Derive ``sex``, ``age_band`` and ``national_origin`` from German-credit-shaped columns.
+    """Derive ``sex``, ``marital_status``, ``age_band`` and ``national_origin`` from
+    German-credit-shaped columns.
 
     Parameters
     ----------
@@ -166,11 +194,14 @@ def german_protected_groups(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Same index, columns ``sex``, ``age_band`` (ordered categorical) and ``national_origin``.
+        Same index, columns ``sex``, ``marital_status``, ``age_band`` (ordered categorical) and
+        ``national_origin``.
     """
     return pd.DataFrame(
         {
             "sex": frame["personal_status_sex"].map(sex_from_personal_status),
+            "marital_status": frame["personal_status_sex"].map(
+                marital_status_from_personal_status),
             "age_band": age_bands(frame["age_years"]),
             "national_origin": frame["foreign_worker"].map(national_origin_from_foreign_worker),
         },

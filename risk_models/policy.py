@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from risk_models.compiled import canonical_json
+from risk_models.artifact import canonical_json
 
 if TYPE_CHECKING:
     from risk_models.training import TrainingResult
@@ -30,13 +30,91 @@ DECLINE_MIN_BAD_RATE = 0.5
 DEUTSCHE_MARK_PER_EURO = Decimal("1.95583")
 
 
+# The German data bands account balances in its own unit (DM): checking below or from 200,
+# savings below 100, 500 and 1000. Each currency states round equivalents of these.
+MODEL_CHECKING_THRESHOLD = Decimal(200)
+MODEL_SAVINGS_THRESHOLDS = (Decimal(100), Decimal(500), Decimal(1000))
+# Round amounts a threshold is rounded to: 1, 2, 2.5 and 5 times a power of ten.
+_ROUND_MANTISSAS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+
+
+def round_equivalent(amount: Decimal) -> Decimal:
+    """The round amount (1, 2, 2.5 or 5 times a power of ten) nearest to positive ``amount``."""
+    power = Decimal(1).scaleb(amount.adjusted())
+    mantissa = min(_ROUND_MANTISSAS, key=lambda m: abs(amount - m * power))
+    return (mantissa * power).normalize() + Decimal(0)
+
+
 @dataclass(frozen=True)
 class CurrencyRule:
-    """A lending currency: units of the model's currency per unit, and the amounts lent."""
+    """A lending currency: units of the model's currency per unit, the amounts lent, and the
+    balance thresholds the checking and savings bands use in this currency.
+
+    ``checking_threshold`` stands for the German data's 200 DM checking band and
+    ``savings_thresholds`` for its 100, 500 and 1000 DM savings bands. Balances are classified
+    against these amounts in the applicant's own currency, and reason statements quote the same
+    amounts, so "below 100 EUR" is literally true. Left out, each is the round equivalent
+    (:func:`round_equivalent`) of the DM band at ``to_model_unit``.
+    """
 
     to_model_unit: Decimal
     min_amount: Decimal
     max_amount: Decimal
+    checking_threshold: Decimal = None  # type: ignore[assignment]
+    savings_thresholds: tuple[Decimal, ...] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        # Derived defaults: a frozen dataclass sets them through object.__setattr__.
+        if self.checking_threshold is None:
+            derived = round_equivalent(MODEL_CHECKING_THRESHOLD / self.to_model_unit)
+            object.__setattr__(self, "checking_threshold", derived)
+        if self.savings_thresholds is None:
+            derived_savings = tuple(
+                round_equivalent(dm / self.to_model_unit) for dm in MODEL_SAVINGS_THRESHOLDS
+            )
+            object.__setattr__(self, "savings_thresholds", derived_savings)
+        if self.checking_threshold <= 0:
+            raise ValueError("checking_threshold must be positive")
+        savings = self.savings_thresholds
+        rising = all(0 < low < high for low, high in zip(savings, savings[1:], strict=False))
+        if len(savings) != len(MODEL_SAVINGS_THRESHOLDS) or not rising or savings[0] <= 0:
+            raise ValueError("savings_thresholds must be three positive amounts, rising")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "to_model_unit": str(self.to_model_unit),
+            "min_amount": str(self.min_amount),
+            "max_amount": str(self.max_amount),
+            "checking_threshold": str(self.checking_threshold),
+            "savings_thresholds": [str(t) for t in self.savings_thresholds],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CurrencyRule:
+        """Read a stored rule; one stored before the thresholds existed gets them derived."""
+        checking = data.get("checking_threshold")
+        savings = data.get("savings_thresholds")
+        return cls(
+            to_model_unit=Decimal(data["to_model_unit"]),
+            min_amount=Decimal(data["min_amount"]),
+            max_amount=Decimal(data["max_amount"]),
+            checking_threshold=None if checking is None else Decimal(checking),  # type: ignore[arg-type]
+            savings_thresholds=None  # type: ignore[arg-type]
+            if savings is None
+            else tuple(Decimal(t) for t in savings),
+        )
+
+
+@dataclass(frozen=True)
+class LimitViolation:
+    """One way a request falls outside what the policy lends: the field, a code and a message."""
+
+    field: str
+    type: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "type": self.type, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -79,7 +157,8 @@ class Policy:
         floors = [t.min_score for t in self.tiers]
         if not floors or floors[-1] is not None or None in floors[:-1]:
             raise ValueError("tiers need floors from high to low, the last without a floor")
-        if floors[:-1] != sorted(floors[:-1], reverse=True):
+        upper = [f for f in floors[:-1] if f is not None]
+        if upper != sorted(upper, reverse=True):
             raise ValueError("tier floors must run from the highest score down")
 
     def tier_for(self, score: float) -> RiskTier:
@@ -89,18 +168,36 @@ class Policy:
                 return tier
         raise AssertionError("unreachable: the last tier has no floor")
 
+    def limit_violations(
+        self, currency: str, amount: Decimal, term_months: int
+    ) -> list[LimitViolation]:
+        """The lending limits: the currencies lent, and the amounts and terms in each.
+
+        The one home of these limits: intake refuses a request that breaks them (422), so a
+        decision never has to decline for them.
+        """
+        problems = []
+        rule = self.currencies.get(currency)
+        if rule is None:
+            problems.append(LimitViolation(
+                "loan.currency", "unsupported_currency",
+                f"currency {currency} is not lent under policy {self.version}; supported: "
+                + ", ".join(sorted(self.currencies))))
+        elif not rule.min_amount <= amount <= rule.max_amount:
+            problems.append(LimitViolation(
+                "loan.amount", "amount_outside_policy",
+                f"amount must be between {rule.min_amount} and {rule.max_amount} {currency}"))
+        if not self.min_term_months <= term_months <= self.max_term_months:
+            problems.append(LimitViolation(
+                "loan.term_months", "term_outside_policy",
+                f"term must be between {self.min_term_months} and {self.max_term_months} months"))
+        return problems
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "model_unit": self.model_unit,
-            "currencies": {
-                code: {
-                    "to_model_unit": str(rule.to_model_unit),
-                    "min_amount": str(rule.min_amount),
-                    "max_amount": str(rule.max_amount),
-                }
-                for code, rule in sorted(self.currencies.items())
-            },
+            "currencies": {code: rule.to_dict() for code, rule in sorted(self.currencies.items())},
             "tiers": [
                 {"name": t.name, "min_score": t.min_score, "outcome": t.outcome, "apr": str(t.apr)}
                 for t in self.tiers
@@ -130,12 +227,7 @@ class Policy:
             version=str(data["version"]),
             model_unit=str(data["model_unit"]),
             currencies={
-                code: CurrencyRule(
-                    Decimal(rule["to_model_unit"]),
-                    Decimal(rule["min_amount"]),
-                    Decimal(rule["max_amount"]),
-                )
-                for code, rule in data["currencies"].items()
+                code: CurrencyRule.from_dict(rule) for code, rule in data["currencies"].items()
             },
             tiers=tuple(
                 RiskTier(t["name"], t["min_score"], t["outcome"], Decimal(t["apr"]))
@@ -158,7 +250,12 @@ class Policy:
 
 DEFAULT_CURRENCIES = {
     "EUR": CurrencyRule(
-        to_model_unit=DEUTSCHE_MARK_PER_EURO, min_amount=Decimal("250"), max_amount=Decimal("10000")
+        to_model_unit=DEUTSCHE_MARK_PER_EURO,
+        min_amount=Decimal("250"),
+        max_amount=Decimal("10000"),
+        # 200 DM is 102.26 EUR; 100, 500 and 1000 DM are 51.13, 255.65 and 511.29 EUR.
+        checking_threshold=Decimal("100"),
+        savings_thresholds=(Decimal("50"), Decimal("250"), Decimal("500")),
     ),
 }
 DEFAULT_APRS = {"low": Decimal("0.069"), "medium": Decimal("0.099"), "high": Decimal("0.149")}
@@ -270,13 +367,3 @@ def default_policy_for(
 
 def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value))
-
-
-def decide(
-    policy: Policy, scorer_result: Any, derivation: Any, document: Any, as_of: Any, **options: Any
-) -> Any:
-    """Decide one application; see :func:`risk_models.decisions.decide`."""
-    # Imported here because decisions.py builds on this module's Policy.
-    from risk_models.decisions import decide as decide_application
-
-    return decide_application(policy, scorer_result, derivation, document, as_of, **options)

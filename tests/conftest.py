@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 
 os.environ["RISKDESK_SECRET_KEY"] = "test-secret-key-that-is-long-enough"
 os.environ.pop("RISKDESK_DEMO_MODE", None)
+# The suite's applications carry voluntary monitoring data, as a self-testing lender collects.
+os.environ["RISKDESK_MONITORING_COLLECTION"] = "self_test"
 
 from app.auth.principal import Principal  # noqa: E402
 from app.auth.roles import Role  # noqa: E402

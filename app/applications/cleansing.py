@@ -56,34 +56,38 @@ REQUIRED_TEXT = {"kyc.full_name", "kyc.national_id", "kyc.address.line1", "kyc.a
                  "kyc.address.postal_code", "co_applicant.full_name", "guarantor.full_name"}
 
 
-def _parent(document: dict[str, Any], path: str) -> tuple[dict[str, Any] | None, str]:
+def _parent(document: Any, path: str) -> tuple[Any, str]:
     *parents, leaf = path.split(".")
     node: Any = document
     for key in parents:
-        node = node.get(key) if isinstance(node, dict) else None
+        node = getattr(node, key, None)
         if node is None:
             return None, leaf
     return node, leaf
 
 
-def cleanse(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """Normalise ``document`` in place; return it and the list of ``{field, rule}`` changes."""
+def cleanse(document: Any) -> list[dict[str, str]]:
+    """Normalise the validated ``document`` in place; return the ``{field, rule}`` changes.
+
+    Every rule maps a valid value to a valid value (formatting only), so the document stays as
+    valid as it was validated.
+    """
     changes: list[dict[str, str]] = []
     empty: list[str] = []
     for path, rules in RULES.items():
         parent, leaf = _parent(document, path)
-        if parent is None or not isinstance(parent.get(leaf), str):
+        if parent is None or not isinstance(getattr(parent, leaf, None), str):
             continue
         for rule, fn in rules:
-            before = parent[leaf]
+            before = getattr(parent, leaf)
             after = fn(before)
             if after != before:
-                parent[leaf] = after
+                setattr(parent, leaf, after)
                 changes.append({"field": path, "rule": rule})
-        if path in REQUIRED_TEXT and not parent[leaf]:
+        if path in REQUIRED_TEXT and not getattr(parent, leaf):
             empty.append(path)
     if empty:
         raise Unprocessable(
             "these fields are blank: " + ", ".join(empty), code="validation_error",
             details=[{"field": f, "message": "must not be blank", "type": "blank"} for f in empty])
-    return document, changes
+    return changes

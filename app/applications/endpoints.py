@@ -8,55 +8,70 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.applications import repository, service
+from app.applications import replay, repository, service
 from app.applications.schemas import (
     ApplicationCreate,
     ApplicationPage,
     ApplicationPublic,
     ApplicationSummary,
     DecisionPublic,
+    MonitoringDisclosure,
+    ReplayPublic,
     ReviewCreate,
 )
-from app.auth.deps import RequireRoles, SettingsDep
+from app.auth.deps import RequireAction, SettingsDep
+from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.auth.scope import own_applications_only
 from app.db import SessionDep
-from app.models import Application, Decision
+from app.models import Application, Decision, NoticeObligation
+from app.notices import repository as notices_repository
+from app.notices.schemas import NoticePublic, notice_public
+from risk_models.document import MONITORING_DISCLOSURE
 
 router = APIRouter(prefix="/applications", tags=["applications"])
-Submitter = Annotated[Principal, RequireRoles(Role.LOAN_OFFICER, Role.ADMIN)]
-Reader = Annotated[Principal, RequireRoles(Role.LOAN_OFFICER, Role.UNDERWRITER,
-                                           Role.COMPLIANCE_OFFICER, Role.AUDITOR, Role.ADMIN)]
-Reviewer = Annotated[Principal, RequireRoles(Role.UNDERWRITER, Role.ADMIN)]
+monitoring_router = APIRouter(prefix="/monitoring", tags=["applications"])
+Submitter = Annotated[Principal, RequireAction(Action.APPLICATION_SUBMIT)]
+Reader = Annotated[Principal, RequireAction(Action.APPLICATION_READ)]
+Answerer = Annotated[Principal, RequireAction(Action.APPLICATION_ANSWER_COUNTEROFFER)]
+Examiner = Annotated[Principal, RequireAction(Action.APPLICATION_REPLAY)]
+Reviewer = Annotated[Principal, RequireAction(Action.APPLICATION_REVIEW)]
 
 
 def _decision_public(row: Decision) -> DecisionPublic:
+    record = row.record
     return DecisionPublic(
         id=row.id, kind=row.kind, outcome=row.outcome, risk_tier=row.risk_tier, score=row.score,
-        probability_of_default=row.probability_of_default, reasons=json.loads(row.reasons),
-        knockouts=json.loads(row.knockouts),
-        terms=json.loads(row.terms) if row.terms else None,
-        counteroffer=json.loads(row.counteroffer) if row.counteroffer else None,
+        probability_of_default=row.probability_of_default,
+        adverse_action=row.adverse_action, reasons=record.get("reasons", []),
+        knockouts=record.get("knockouts", []), terms=record.get("terms"),
+        counteroffer=record.get("counteroffer"), incomplete=record.get("incomplete", []),
         model_version=row.model_version, policy_version=row.policy_version,
-        decided_by=row.decided_by, note=row.note, created_at=row.created_at)
+        reason_catalog_version=row.reason_catalog_version, decided_by=row.decided_by,
+        note=row.note, created_at=row.created_at)
 
 
-def _application_public(session: SessionDep, application: Application) -> ApplicationPublic:
-    decisions = [_decision_public(d) for d in repository.decisions_of(session, application.id)]
-    automated, current = decisions[0], decisions[-1]
-    derivation = json.loads(application.derivation)
+def _application_public(application: Application, decisions: list[Decision],
+                        notices: list[NoticeObligation]) -> ApplicationPublic:
+    """The answer, built from rows in hand: the automated decision's record, then reviews."""
+    shown = [_decision_public(d) for d in decisions]
+    automated, current = shown[0], shown[-1]
+    record = decisions[0].record
     return ApplicationPublic(
         id=application.id, submitted_at=application.submitted_at,
         submitted_by=application.submitted_by, status=application.status,
         loan={"amount": str(application.amount), "currency": application.currency,
               "term_months": application.term_months, "purpose": application.purpose},
-        outcome=current.outcome, risk_tier=automated.risk_tier, score=automated.score,
+        outcome=current.outcome, adverse_action=current.adverse_action,
+        risk_tier=automated.risk_tier, score=automated.score,
         probability_of_default=automated.probability_of_default, reasons=current.reasons,
         terms=current.terms, counteroffer=current.counteroffer,
+        incomplete=automated.incomplete,
         duplicate_flags=json.loads(application.duplicate_flags),
-        affordability=derivation["affordability"], cleansing=json.loads(application.cleansing),
+        affordability=record["affordability"], cleansing=json.loads(application.cleansing),
         model_version=application.model_version, policy_version=application.policy_version,
-        decisions=decisions)
+        reason_catalog_version=decisions[0].reason_catalog_version,
+        decisions=shown, notices=[notice_public(n) for n in notices])
 
 
 @router.post("", response_model=ApplicationPublic, status_code=201,
@@ -73,12 +88,16 @@ def submit_application(
         description="Retrying with the same key returns the first result.")] = None,
 ) -> ApplicationPublic:
     """Submit an application with its KYC, bureau and CRM data and get the decision."""
-    application, replayed = service.submit(session, settings, actor, body, idempotency_key)
-    if replayed:
+    submission = service.submit(session, settings, actor, body, idempotency_key)
+    application = submission.application
+    response.headers["Location"] = f"/applications/{application.id}"
+    if submission.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/applications/{application.id}"
-    return _application_public(session, application)
+        return _application_public(application, repository.decisions_of(session, application.id),
+                                   notices_repository.of_application(session, application.id))
+    assert submission.decision is not None  # a new submission always carries its decision
+    return _application_public(application, [submission.decision], submission.notices)
 
 
 @router.get("", response_model=ApplicationPage)
@@ -95,8 +114,7 @@ def list_applications(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ApplicationPage:
     """List applications, newest first; loan officers see only their own."""
-    if actor.role == Role.LOAN_OFFICER:
-        officer = actor.actor_id
+    officer = own_applications_only(actor) or officer
     rows, total = repository.search(
         session, submitted_by=officer, outcome=outcome, risk_tier=risk_tier, status=status,
         submitted_from=submitted_from, submitted_to=submitted_to, offset=offset, limit=limit)
@@ -115,7 +133,8 @@ def get_application(application_id: str, session: SessionDep,
     """One application with its decisions; each read is recorded in the ledger."""
     application = service.get_for(session, actor, application_id)
     service.record_view(session, actor, application)
-    return _application_public(session, application)
+    return _application_public(application, repository.decisions_of(session, application.id),
+                               notices_repository.of_application(session, application.id))
 
 
 @router.post("/{application_id}/review", response_model=DecisionPublic, status_code=201)
@@ -125,3 +144,46 @@ def review_application(application_id: str, body: ReviewCreate, session: Session
     row = service.review(session, actor, application_id, outcome=body.outcome, note=body.note,
                          reason_codes=body.reason_codes)
     return _decision_public(row)
+
+
+@router.post("/{application_id}/counteroffer/accept", response_model=DecisionPublic,
+             status_code=201)
+def accept_counteroffer(application_id: str, session: SessionDep,
+                        actor: Answerer) -> DecisionPublic:
+    """The applicant accepts the counteroffer: its terms become the offer."""
+    return _decision_public(service.answer_counteroffer(session, actor, application_id,
+                                                        accept=True))
+
+
+@router.post("/{application_id}/counteroffer/decline", response_model=DecisionPublic,
+             status_code=201)
+def decline_counteroffer(application_id: str, session: SessionDep,
+                         actor: Answerer) -> DecisionPublic:
+    """The applicant declines the counteroffer: the adverse action stands and its notice is
+    owed."""
+    return _decision_public(service.answer_counteroffer(session, actor, application_id,
+                                                        accept=False))
+
+
+@router.get("/{application_id}/notices", response_model=list[NoticePublic])
+def application_notices(application_id: str, session: SessionDep,
+                        actor: Reader) -> list[NoticePublic]:
+    """The notice obligations the application's adverse actions opened."""
+    application = service.get_for(session, actor, application_id)
+    return [notice_public(n) for n in notices_repository.of_application(session, application.id)]
+
+
+@router.get("/{application_id}/replay", response_model=ReplayPublic)
+def replay_application(application_id: str, session: SessionDep,
+                       actor: Examiner) -> ReplayPublic:
+    """Decide the stored application again with the versions stamped on its decision."""
+    return ReplayPublic(**replay.replay(session, actor, application_id))
+
+
+@monitoring_router.get("/disclosure", response_model=MonitoringDisclosure)
+def monitoring_disclosure(settings: SettingsDep, actor: Reader) -> MonitoringDisclosure:
+    """Whether voluntary monitoring data is collected, and the disclosure to show with it."""
+    return MonitoringDisclosure(
+        collection=settings.monitoring_collection,
+        disclosure=MONITORING_DISCLOSURE if settings.monitoring_collection != "off" else None,
+        fields=["sex", "marital_status", "nationality"])

@@ -15,7 +15,7 @@ def by_idempotency_key(session: Session, submitted_by: str, key: str) -> Applica
         Application.submitted_by == submitted_by, Application.idempotency_key == key)).first()
 
 
-def possible_duplicates(session: Session, *, national_id_digest: str, name_dob_digest: str,
+def possible_duplicates(session: Session, *, national_id_digest: str | None, name_dob_digest: str,
                         since: datetime, limit: int = 10) -> list[Application]:
     """Earlier applications from the same person within the window, newest first.
 
@@ -25,6 +25,8 @@ def possible_duplicates(session: Session, *, national_id_digest: str, name_dob_d
     found: dict[str, Application] = {}
     for column, digest in ((Application.national_id_digest, national_id_digest),
                            (Application.name_dob_digest, name_dob_digest)):
+        if digest is None:  # no national id yet: an incomplete application
+            continue
         rows = session.exec(select(Application).where(column == digest,
                                                       Application.submitted_at >= since)
                             .order_by(col(Application.submitted_at).desc()).limit(limit)).all()
@@ -34,7 +36,7 @@ def possible_duplicates(session: Session, *, national_id_digest: str, name_dob_d
 
 def decisions_of(session: Session, application_id: str) -> list[Decision]:
     return list(session.exec(select(Decision).where(Decision.application_id == application_id)
-                             .order_by(Decision.created_at, Decision.id)).all())
+                             .order_by(col(Decision.created_at), col(Decision.id))).all())
 
 
 def search(session: Session, *, submitted_by: str | None = None, outcome: str | None = None,

@@ -1,187 +1,24 @@
-"""The loan application document and the decision returned for it.
-
-Validation is strict and explains itself: unknown fields are refused, every offending field is
-named, and impossible dates, negative amounts and unsupported values never reach the model.
-"""
+"""The API's shapes of an application: the request is the application document itself
+(``risk_models.document``); the responses show the decision record and its notices."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+from app.notices.schemas import NoticePublic
+from risk_models.document import ApplicationDocument
+from risk_models.reasons import MAX_PRINCIPAL_REASONS
 
-
-def _not_in_future(value: date) -> date:
-    if value > datetime.now(UTC).date():
-        raise ValueError("date lies in the future")
-    return value
-
-
-def _plausible_past(value: date) -> date:
-    _not_in_future(value)
-    if value.year < 1900:
-        raise ValueError("date is before 1900")
-    return value
-
-
-PastDate = Annotated[date, AfterValidator(_plausible_past)]
+# The request body of POST /applications is the application document, validated as such.
+ApplicationCreate = ApplicationDocument
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Loan(Strict):
-    amount: PositiveMoney = Field(description="Requested principal, a decimal string: \"5000.00\".")
-    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code; see the policy.")
-    term_months: int = Field(ge=1, le=480, description="Requested term; the policy bounds it.")
-    purpose: Literal["car_new", "car_used", "furniture_equipment", "radio_television",
-                     "domestic_appliances", "repairs", "education", "retraining", "business",
-                     "other"] = Field(description="What the loan pays for.")
-
-
-class Address(Strict):
-    line1: Text = Field(description="Street and number.")
-    line2: str | None = Field(None, max_length=200, description="Further address line.")
-    city: Text = Field(description="City.")
-    postal_code: str = Field(min_length=1, max_length=20, description="Postal code.")
-    country: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code.")
-
-
-class Contact(Strict):
-    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                              description="E-mail address.")
-    phone: str | None = Field(None, max_length=32, description="Phone number; normalised to "
-                                                               "E.164 where possible.")
-
-
-class Employment(Strict):
-    status: Literal["employed", "self_employed", "unemployed", "retired", "student"] = Field(
-        description="Present employment status.")
-    start_date: PastDate | None = Field(None, description="Start of present employment.")
-    job_category: Literal["unskilled_non_resident", "unskilled_resident", "skilled",
-                          "highly_qualified"] = Field(description="Job category.")
-
-    @model_validator(mode="after")
-    def _start_date_when_working(self) -> Employment:
-        if self.status in ("employed", "self_employed") and self.start_date is None:
-            raise ValueError("start_date is required when employed or self-employed")
-        return self
-
-
-class SanctionsScreening(Strict):
-    status: Literal["clear", "potential_match", "confirmed_match", "not_screened"] = Field(
-        description="Result of sanctions and PEP screening.")
-    reference: str | None = Field(None, max_length=100, description="Screening provider's case.")
-    screened_at: PastDate | None = Field(None, description="When the screening ran.")
-
-
-class Kyc(Strict):
-    full_name: Text = Field(description="Applicant's full name (personal data).")
-    date_of_birth: PastDate = Field(description="Date of birth (personal data).")
-    national_id: str = Field(min_length=4, max_length=40, description="National identifier.")
-    address: Address = Field(description="Residential address (personal data).")
-    contact: Contact = Field(default_factory=Contact, description="Contact details.")
-    employment: Employment = Field(description="Employment.")
-    monthly_income: Money | None = Field(description="Net monthly income; null if not provided.")
-    monthly_obligations: Money = Field(Decimal("0"), description="Rent and existing debt "
-                                                                  "service per month.")
-    housing: Literal["rent", "own", "for_free"] = Field(description="Housing situation.")
-    residence_start_date: PastDate = Field(description="Living at the present address since.")
-    dependents: int = Field(ge=0, le=20, description="People the applicant supports.")
-    property: Literal["real_estate", "savings_insurance", "car_or_other", "none"] = Field(
-        description="Most valuable property.")
-    telephone_registered: bool = Field(description="A telephone is registered in their name.")
-    sanctions_screening: SanctionsScreening = Field(description="Sanctions screening result.")
-
-    @model_validator(mode="after")
-    def _dates_after_birth(self) -> Kyc:
-        problems = []
-        if self.residence_start_date < self.date_of_birth:
-            problems.append("residence_start_date is before date_of_birth")
-        start = self.employment.start_date
-        if start is not None and start < self.date_of_birth:
-            problems.append("employment.start_date is before date_of_birth")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class Bureau(Strict):
-    credit_history: Literal["no_credits_or_all_paid", "all_paid_at_this_bank",
-                            "existing_paid_duly", "delay_in_past", "critical_account"] = Field(
-        description="Repayment history category from the credit bureau.")
-    other_installment_plans: Literal["none", "bank", "stores"] = Field(
-        description="Installment plans held elsewhere.")
-    delinquencies_24m: int = Field(ge=0, le=100, description="Delinquencies in the last 24 "
-                                                             "months.")
-    existing_credits_elsewhere: int = Field(ge=0, le=100, description="Open credits at other "
-                                                                      "lenders.")
-
-
-NoAccount = Literal["no_account"]
-
-
-class Crm(Strict):
-    checking_balance: Decimal | NoAccount = Field(
-        description="Checking account balance (may be negative) or \"no_account\".")
-    salary_assigned_since: PastDate | None = Field(
-        None, description="Salary paid into the checking account since.")
-    savings_balance: Money | NoAccount = Field(description="Savings balance or \"no_account\".")
-    existing_credits_at_bank: int = Field(ge=0, le=100, description="Credits already held here.")
-    customer_since: PastDate | None = Field(None, description="Customer relationship since.")
-
-    @field_validator("checking_balance")
-    @classmethod
-    def _two_decimals(cls, value: Decimal | str) -> Decimal | str:
-        if isinstance(value, Decimal) and (value.as_tuple().exponent < -2  # type: ignore[operator]
-                                           or abs(value) >= Decimal("1e12")):
-            raise ValueError("a balance has at most 2 decimal places and 12 digits")
-        return value
-
-
-class CoApplicant(Strict):
-    full_name: Text = Field(description="Co-applicant's name (personal data).")
-    date_of_birth: PastDate = Field(description="Co-applicant's date of birth (personal data).")
-    national_id: str = Field(min_length=4, max_length=40, description="National identifier.")
-    monthly_income: Money | None = Field(None, description="Net monthly income.")
-
-
-class Guarantor(Strict):
-    full_name: Text = Field(description="Guarantor's name (personal data).")
-    national_id: str = Field(min_length=4, max_length=40, description="National identifier.")
-
-
-class Monitoring(Strict):
-    sex: Literal["female", "male", "other", "not_provided"] = Field(
-        "not_provided", description="For fairness monitoring only; never used to decide.")
-    nationality: str | None = Field(None, pattern=r"^[A-Za-z]{2}$",
-                                    description="ISO alpha-2; fairness monitoring only.")
-
-
-class ApplicationCreate(Strict):
-    loan: Loan = Field(description="The requested loan.")
-    kyc: Kyc = Field(description="Identity, employment, income, sanctions screening.")
-    bureau: Bureau = Field(description="Credit bureau data.")
-    crm: Crm = Field(description="The customer's relationship with this bank.")
-    co_applicant: CoApplicant | None = Field(None, description="Optional co-applicant.")
-    guarantor: Guarantor | None = Field(None, description="Optional guarantor.")
-    monitoring: Monitoring | None = Field(None, description="Fairness monitoring data only.")
-
 
 # --- Responses ----------------------------------------------------------------------------------
 
@@ -206,8 +43,10 @@ class ReasonPublic(BaseModel):
     code: str = Field(description="Stable reason code.")
     statement: str = Field(description="Specific statement tied to the applicant's data.")
     characteristic: str | None = Field(None, description="Scorecard characteristic, if any.")
-    points_lost: float | None = Field(None, description="Points below the characteristic's "
-                                                        "best bin.")
+    kind: str | None = Field(None, description="score, knockout or underwriter.")
+    points_lost: float | None = Field(
+        None, validation_alias=AliasChoices("points_lost", "points_below_best"),
+        description="Points below the characteristic's best bin.")
 
 
 class TermsPublic(BaseModel):
@@ -220,7 +59,11 @@ class TermsPublic(BaseModel):
     max_affordable_amount: Decimal | None = Field(
         None, description="Largest amount whose payment fits the debt-to-income cap at this "
                           "term and APR; null when income is unknown.")
-    affordable: bool | None = Field(None, description="Whether the amount fits the DTI cap.")
+    max_monthly_payment: Decimal | None = Field(
+        None, description="The most a new loan may cost a month under the debt-to-income cap; "
+                          "null when income is unknown.")
+    affordable: bool | None = Field(None, description="Whether this offer's payment fits the "
+                                                      "cap, at this offer's own term and APR.")
 
 
 class DuplicateFlag(BaseModel):
@@ -237,12 +80,18 @@ class DecisionPublic(BaseModel):
     risk_tier: str | None = Field(None, description="low, medium or high.")
     score: float | None = Field(None, description="Scorecard points.")
     probability_of_default: float | None = Field(None, description="Modelled PD.")
-    reasons: list[ReasonPublic] = Field(description="Principal reasons (at most four).")
+    adverse_action: Literal["decline", "counteroffer", "incomplete"] | None = Field(
+        None, description="The adverse action this decision takes, each owing a notice.")
+    reasons: list[ReasonPublic] = Field(
+        description=f"Principal reasons (at most {MAX_PRINCIPAL_REASONS}).")
     knockouts: list[KnockoutPublic] = Field(description="Knock-out rules that fired.")
     terms: TermsPublic | None = Field(None, description="Recommended terms.")
     counteroffer: TermsPublic | None = Field(None, description="Offered instead of the request.")
+    incomplete: list[str] = Field(default_factory=list,
+                                  description="What the application still lacks.")
     model_version: str | None = Field(None, description="Scorecard version used.")
     policy_version: str = Field(description="Policy version used.")
+    reason_catalog_version: str | None = Field(None, description="Reason statements used.")
     decided_by: str = Field(description="system, or the reviewing underwriter's actor id.")
     note: str | None = Field(None, description="Underwriter's reason for a review decision.")
     created_at: datetime = Field(description="When it was made (UTC).")
@@ -252,28 +101,37 @@ class ApplicationPublic(BaseModel):
     id: str = Field(description="Application id.")
     submitted_at: datetime = Field(description="When it was submitted (UTC).")
     submitted_by: str = Field(description="Actor id of the submitting officer or key.")
-    status: str = Field(description="decided, referred or reviewed.")
+    status: str = Field(description="decided, referred, incomplete, counteroffered, reviewed, "
+                                     "offer_accepted or offer_declined.")
     loan: dict[str, Any] = Field(description="The requested loan.")
     outcome: str = Field(description="Current outcome (the review's when reviewed).")
+    adverse_action: Literal["decline", "counteroffer", "incomplete"] | None = Field(
+        None, description="The current decision's adverse action, if any.")
     risk_tier: str | None = Field(None, description="Risk tier.")
     score: float | None = Field(None, description="Scorecard points.")
     probability_of_default: float | None = Field(None, description="Modelled PD.")
     reasons: list[ReasonPublic] = Field(description="Principal reasons.")
     terms: TermsPublic | None = Field(None, description="Recommended terms.")
     counteroffer: TermsPublic | None = Field(None, description="Counteroffer, if any.")
+    incomplete: list[str] = Field(default_factory=list,
+                                  description="What the application still lacks.")
     duplicate_flags: list[DuplicateFlag] = Field(description="Earlier applications it matches.")
     affordability: AffordabilityPublic = Field(description="Affordability of the request.")
     cleansing: list[dict[str, str]] = Field(description="What intake normalised (field, rule).")
     model_version: str | None = Field(None, description="Scorecard version.")
     policy_version: str = Field(description="Policy version.")
+    reason_catalog_version: str | None = Field(None, description="Reason statements version.")
     decisions: list[DecisionPublic] = Field(description="Automated decision, then reviews.")
+    notices: list[NoticePublic] = Field(description="Notice obligations its adverse actions "
+                                                    "opened.")
 
 
 class ApplicationSummary(BaseModel):
     id: str = Field(description="Application id.")
     submitted_at: datetime = Field(description="When it was submitted (UTC).")
     submitted_by: str = Field(description="Submitting actor id.")
-    status: str = Field(description="decided, referred or reviewed.")
+    status: str = Field(description="decided, referred, incomplete, counteroffered, reviewed, "
+                                     "offer_accepted or offer_declined.")
     outcome: str = Field(description="Current outcome.")
     risk_tier: str | None = Field(None, description="Risk tier.")
     score: float | None = Field(None, description="Scorecard points.")
@@ -292,7 +150,33 @@ class ReviewCreate(Strict):
     outcome: Literal["approve", "decline"] = Field(description="The underwriter's decision.")
     note: str = Field(min_length=10, max_length=2000,
                       description="Why; kept with the decision and its ledger digest.")
-    reason_codes: list[str] = Field(default_factory=list, max_length=4,
+    reason_codes: list[str] = Field(default_factory=list, max_length=MAX_PRINCIPAL_REASONS,
                                     description="For a decline: the principal reason codes.")
 
 
+
+
+class ReplayDifference(BaseModel):
+    field: str = Field(description="Dotted path in the decision record.")
+    stored: Any = Field(description="As stored with the decision.")
+    replayed: Any = Field(description="As decided again.")
+
+
+class ReplayPublic(BaseModel):
+    application_id: str = Field(description="The application replayed.")
+    decision_id: str = Field(description="Its automated decision.")
+    identical: bool = Field(description="True when the replay reproduces the stored record.")
+    differences: list[ReplayDifference] = Field(description="Each field that differs.")
+    model_version: str = Field(description="Scorecard version used, as stamped.")
+    model_artifact_sha256: str = Field(description="Its artifact digest.")
+    policy_version: str = Field(description="Policy version used, as stamped.")
+    reason_catalog_version: str = Field(description="Reason statements used, as stamped.")
+    as_of: date = Field(description="The decision date the replay decides on.")
+
+
+class MonitoringDisclosure(BaseModel):
+    collection: Literal["off", "self_test"] = Field(
+        description="off: a monitoring block is refused; self_test: it may be asked for, "
+                    "voluntarily, with the disclosure.")
+    disclosure: str | None = Field(None, description="The text to show the applicant.")
+    fields: list[str] = Field(description="The voluntary monitoring fields.")

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,24 +16,52 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.applications import repository
+from app.applications.catalogs import catalog_sha256, reason_catalog
 from app.applications.cleansing import cleanse
-from app.applications.schemas import ApplicationCreate
+from app.applications.states import ApplicationStatus, DecisionKind
 from app.audit.service import append_event
 from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.auth.scope import check_own_application
 from app.config import Settings
-from app.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
-from app.models import ApplicantIdentity, Application, ApplicationMonitoring, Decision
+from app.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from app.models import (
+    ApplicantIdentity,
+    Application,
+    ApplicationMonitoring,
+    Decision,
+    NoticeObligation,
+)
+from app.notices import service as notices_service
 from app.scoring import repository as scoring_repository
 from app.scoring.service import LoadedModel, load_active_model
 from compliance.fairness import age_band_on
-from compliance.ledger import sha256_hex
-from risk_models.decisions import decide
-from risk_models.features import derive_characteristics
-from risk_models.policy import Policy
+from compliance.ledger import canonical_json, sha256_hex
+from risk_models.decisions import (
+    AdverseAction,
+    DecisionRecord,
+    OutsidePolicyError,
+    approval_offer,
+    decide_application,
+    outcome_if_counteroffer_accepted,
+)
+from risk_models.document import ApplicationDocument, ApplicationInputs
+from risk_models.notices import NoticeKind
+from risk_models.policy import APPROVE, DECLINE, REFER, Policy
+from risk_models.reasons import ReasonCatalog
 
 DUPLICATE_WINDOW = timedelta(days=90)
 _policy_cache: dict[str, Policy] = {}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted application, its automated decision row and the notices it opened; a
+    replayed idempotent retry carries only the application."""
+
+    application: Application
+    decision: Decision | None
+    replayed: bool
+    notices: list[NoticeObligation] = field(default_factory=list)
 
 
 def _json_default(value: Any) -> Any:
@@ -70,30 +99,6 @@ def load_active_policy(session: Session) -> Policy:
     return policy
 
 
-def _check_against_policy(document: dict[str, Any], policy: Policy) -> None:
-    """What the policy does not lend at all is a bad request (422), not a decline."""
-    loan = document["loan"]
-    problems = []
-    rule = policy.currencies.get(loan["currency"])
-    if rule is None:
-        problems.append({"field": "loan.currency", "type": "unsupported_currency",
-                         "message": f"currency {loan['currency']} is not lent under policy "
-                                    f"{policy.version}; supported: "
-                                    + ", ".join(sorted(policy.currencies))})
-    elif not rule.min_amount <= loan["amount"] <= rule.max_amount:
-        problems.append({"field": "loan.amount", "type": "amount_outside_policy",
-                         "message": f"amount must be between {rule.min_amount} and "
-                                    f"{rule.max_amount} {loan['currency']}"})
-    if not policy.min_term_months <= loan["term_months"] <= policy.max_term_months:
-        problems.append({"field": "loan.term_months", "type": "term_outside_policy",
-                         "message": f"term must be between {policy.min_term_months} and "
-                                    f"{policy.max_term_months} months"})
-    if problems:
-        raise Unprocessable("the request is outside the lending policy; check: "
-                            + ", ".join(p["field"] for p in problems),
-                            code="validation_error", details=problems)
-
-
 def _lock_idempotency_key(session: Session, submitted_by: str, key: str) -> None:
     # Two concurrent retries with one key must not both create an application. SQLite already
     # serialises writers; PostgreSQL takes a transaction lock on the key.
@@ -108,18 +113,20 @@ def _national_origin(nationality: str | None, domestic_country: str) -> str:
     return "domestic" if nationality == domestic_country else "foreign"
 
 
-def _terms_record(terms: Any, max_amount: Decimal | None) -> dict[str, Any] | None:
-    if terms is None:
-        return None
-    record = terms.to_dict()
-    record["max_affordable_amount"] = None if max_amount is None else str(max_amount)
-    record["affordable"] = None if max_amount is None else terms.amount <= max_amount
-    return record
+def decide(inputs: ApplicationInputs, model: LoadedModel, policy: Policy,
+           catalog: ReasonCatalog, as_of: date) -> DecisionRecord:
+    """The decision record for ``inputs``; a request outside the policy's limits is a 422."""
+    try:
+        return decide_application(inputs, scorer=model.scorer, policy=policy, catalog=catalog,
+                                  as_of=as_of)
+    except OutsidePolicyError as exc:
+        raise Unprocessable(str(exc), code="validation_error",
+                            details=[v.to_dict() for v in exc.violations]) from exc
 
 
-def submit(session: Session, settings: Settings, actor: Principal, body: ApplicationCreate,
-           idempotency_key: str | None) -> tuple[Application, bool]:
-    """Decide a new application; returns it and whether it is a replay of an earlier request."""
+def submit(session: Session, settings: Settings, actor: Principal,
+           body: ApplicationDocument, idempotency_key: str | None) -> Submission:
+    """Decide a new application and store it with its decision, notices and ledger event."""
     request_sha256 = sha256_hex(_dumps(body.model_dump(mode="json")))
     if idempotency_key is not None:
         _lock_idempotency_key(session, actor.actor_id, idempotency_key)
@@ -128,22 +135,28 @@ def submit(session: Session, settings: Settings, actor: Principal, body: Applica
             if earlier.request_sha256 != request_sha256:
                 raise Conflict("this Idempotency-Key was used for a different request; use a "
                                "new key for a new application", code="idempotency_key_reused")
-            return earlier, True
+            return Submission(earlier, None, True)
 
-    document, changes = cleanse(body.model_dump())
+    if body.monitoring is not None and settings.monitoring_collection == "off":
+        raise Unprocessable(
+            "this lender does not collect monitoring data (sex, marital status, nationality); "
+            "leave out the monitoring block", code="monitoring_not_collected",
+            details=[{"field": "monitoring", "type": "monitoring_not_collected",
+                      "message": "not collected under RISKDESK_MONITORING_COLLECTION=off"}])
+    changes = cleanse(body)
     policy = load_active_policy(session)
-    _check_against_policy(document, policy)
     model: LoadedModel = load_active_model(session)
+    catalog = reason_catalog(session)
     now = datetime.now(UTC)
     as_of = now.date()
-    derivation = derive_characteristics(document, as_of=as_of, policy=policy)
-    scored = model.scorer.score_applicant(derivation.characteristics)
-    decision = decide(policy, scored, derivation, document, as_of)
+    inputs = body.inputs(as_of=as_of, minimum_age=policy.minimum_age)
+    record = decide(inputs, model, policy, catalog, as_of)
 
-    kyc = document["kyc"]
-    national_id_digest = keyed_digest(settings, "national_id", kyc["national_id"])
+    kyc = body.kyc
+    national_id_digest = (None if kyc.national_id is None
+                          else keyed_digest(settings, "national_id", kyc.national_id))
     name_dob_digest = keyed_digest(settings, "name_dob",
-                                   f"{kyc['full_name'].casefold()}|{kyc['date_of_birth']}")
+                                   f"{kyc.full_name.casefold()}|{kyc.date_of_birth}")
     duplicates = [
         {"kind": "national_id" if a.national_id_digest == national_id_digest
          else "name_and_date_of_birth", "application_id": a.id,
@@ -152,83 +165,88 @@ def submit(session: Session, settings: Settings, actor: Principal, body: Applica
             session, national_id_digest=national_id_digest, name_dob_digest=name_dob_digest,
             since=now - DUPLICATE_WINDOW)]
 
-    loan = document["loan"]
-    max_amount = decision.max_affordable_amount
+    loan = body.loan
+    stored = record.to_dict()
     application = Application(
         id=uuid.uuid4().hex, submitted_at=now, submitted_by=actor.actor_id,
         submitted_by_role=str(actor.role), idempotency_key=idempotency_key,
-        request_sha256=request_sha256,
-        status="referred" if decision.outcome == "refer" else "decided",
-        outcome=decision.outcome, risk_tier=decision.risk_tier, score=decision.score,
-        amount=loan["amount"],
-        currency=loan["currency"], term_months=loan["term_months"], purpose=loan["purpose"],
-        characteristics=_dumps(derivation.characteristics),
-        derivation=_dumps({**derivation.to_dict(), "score_breakdown": scored.to_dict()}),
-        cleansing=_dumps(changes), duplicate_flags=_dumps(duplicates),
-        national_id_digest=national_id_digest, name_dob_digest=name_dob_digest,
-        model_version=model.version, policy_version=policy.version)
+        request_sha256=request_sha256, status=str(initial_status(record)),
+        outcome=record.outcome, risk_tier=record.risk_tier, score=record.score,
+        amount=loan.amount, currency=loan.currency, term_months=loan.term_months,
+        purpose=loan.purpose, characteristics=_dumps(stored["characteristics"]),
+        derivation=_dumps(record.derivation.to_dict()), cleansing=_dumps(changes),
+        duplicate_flags=_dumps(duplicates), national_id_digest=national_id_digest or "",
+        name_dob_digest=name_dob_digest, model_version=model.version,
+        policy_version=policy.version, inputs=inputs.model_dump(mode="json"))
     session.add(application)
     # The rows below reference the application; without relationships declared, the unit of
     # work does not order inserts by foreign key, so the application is written first.
     session.flush()
     session.add(ApplicantIdentity(
-        application_id=application.id, full_name=kyc["full_name"],
-        date_of_birth=kyc["date_of_birth"], national_id=kyc["national_id"],
-        address=_dumps(kyc["address"]), contact=_dumps(kyc["contact"]),
-        co_applicant=_dumps(document["co_applicant"]) if document["co_applicant"] else None,
-        guarantor=_dumps(document["guarantor"]) if document["guarantor"] else None))
-    monitoring = document.get("monitoring") or {}
-    nationality = monitoring.get("nationality")
+        application_id=application.id, full_name=kyc.full_name,
+        date_of_birth=kyc.date_of_birth, national_id=kyc.national_id,
+        address=None if kyc.address is None else _dumps(kyc.address.model_dump()),
+        contact=_dumps(kyc.contact.model_dump()),
+        co_applicant=_dumps(body.co_applicant.model_dump()) if body.co_applicant else None,
+        guarantor=_dumps(body.guarantor.model_dump()) if body.guarantor else None))
+    monitoring = body.monitoring
     session.add(ApplicationMonitoring(
-        application_id=application.id, sex=monitoring.get("sex") or "not_provided",
-        nationality=nationality, age_band=age_band_on(kyc["date_of_birth"], as_of),
-        national_origin=_national_origin(nationality, settings.domestic_country)))
+        application_id=application.id,
+        sex=monitoring.sex if monitoring else "not_provided",
+        marital_status=monitoring.marital_status if monitoring else "not_provided",
+        nationality=monitoring.nationality if monitoring else None,
+        age_band=age_band_on(kyc.date_of_birth, as_of),
+        national_origin=_national_origin(monitoring.nationality if monitoring else None,
+                                         settings.domestic_country)))
     row = Decision(
-        id=uuid.uuid4().hex, application_id=application.id, kind="automated", created_at=now,
-        outcome=decision.outcome, risk_tier=decision.risk_tier, score=decision.score,
-        probability_of_default=decision.probability_of_default,
-        reasons=_dumps([_reason_record(r) for r in decision.reasons]),
-        knockouts=_dumps([k.to_dict() for k in decision.knockouts]),
-        terms=_dumps(_terms_record(decision.terms, max_amount)) if decision.terms else None,
-        counteroffer=_dumps(_terms_record(decision.counteroffer, max_amount))
-        if decision.counteroffer else None,
+        id=uuid.uuid4().hex, application_id=application.id, kind=DecisionKind.AUTOMATED,
+        created_at=now, outcome=record.outcome, risk_tier=record.risk_tier, score=record.score,
+        probability_of_default=record.probability_of_default,
         model_version=model.version, policy_version=policy.version, decided_by="system",
-        decided_by_role="system")
+        decided_by_role="system", adverse_action=stored["adverse_action"],
+        reason_catalog_version=catalog.version, record=stored)
     session.add(row)
+    session.flush()
+    notices = notices_service.open_for(session, actor, row, now)
     append_event(session, actor, "application.decided", "application", application.id, {
-        "decision_id": row.id, "outcome": decision.outcome, "risk_tier": decision.risk_tier,
-        "score": round(decision.score, 6),
-        "probability_of_default": round(decision.probability_of_default, 9),
-        "reason_codes": [r.code for r in decision.reasons],
-        "knockout_codes": [k.code for k in decision.knockouts],
-        "counteroffer": decision.counteroffer is not None,
+        "decision_id": row.id, "outcome": record.outcome, "risk_tier": record.risk_tier,
+        "score": round(record.score, 6),
+        "probability_of_default": round(record.probability_of_default, 9),
+        "adverse_action": stored["adverse_action"],
+        "reason_codes": [r.code for r in record.reasons],
+        "knockout_codes": [k.code for k in record.knockouts],
+        "counteroffer": record.counteroffer is not None,
         "model_version": model.version, "model_artifact_sha256": model.artifact_sha256,
         "policy_version": policy.version, "policy_sha256": policy.sha256,
+        "reason_catalog_version": catalog.version, "reason_catalog_sha256": catalog_sha256(catalog),
         "request_sha256": request_sha256,
+        "inputs_sha256": sha256_hex(canonical_json(application.inputs)),
+        "record_sha256": sha256_hex(canonical_json(stored)),
         "characteristics_sha256": sha256_hex(application.characteristics),
-        "applicant_digest": national_id_digest,
+        "applicant_digest": national_id_digest or name_dob_digest,
+        "notice_ids": [n.id for n in notices],
         "duplicate_of": [d["application_id"] for d in duplicates]})
-    return application, False
+    return Submission(application, row, False, notices)
 
 
-def _reason_record(reason: Any) -> dict[str, Any]:
-    return {"code": reason.code, "statement": reason.statement,
-            "characteristic": reason.characteristic,
-            "points_lost": None if reason.points_below_best is None
-            else round(reason.points_below_best, 4)}
+def initial_status(record: DecisionRecord) -> ApplicationStatus:
+    """Where a freshly decided application stands in its workflow."""
+    if record.adverse_action == AdverseAction.INCOMPLETE:
+        return ApplicationStatus.INCOMPLETE
+    if record.adverse_action == AdverseAction.COUNTEROFFER:
+        return ApplicationStatus.COUNTEROFFERED
+    return ApplicationStatus.REFERRED if record.outcome == REFER else ApplicationStatus.DECIDED
 
 
 # --- Reading -----------------------------------------------------------------------------------
 
 
 def get_for(session: Session, actor: Principal, application_id: str) -> Application:
-    """The application, if ``actor`` may see it; loan officers see only their own."""
+    """The application, if ``actor`` may see it (:mod:`app.auth.scope`)."""
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
-    if actor.role == Role.LOAN_OFFICER and application.submitted_by != actor.actor_id:
-        raise Forbidden("loan officers see only the applications they submitted",
-                        code="not_your_application")
+    check_own_application(actor, application)
     return application
 
 
@@ -240,49 +258,150 @@ def record_view(session: Session, actor: Principal, application: Application) ->
 # --- Underwriter review ------------------------------------------------------------------------
 
 
+def _review_reasons(automated: Decision, catalog: ReasonCatalog,
+                    reason_codes: list[str]) -> list[dict[str, Any]]:
+    """A decline's reasons: codes of the automated decision's reasons and knock-outs, or of the
+    underwriters' catalogue of human reasons; at least one and at most four (the schema)."""
+    known = {r["code"]: r for r in automated.record.get("reasons", [])
+             + automated.record.get("knockouts", [])}
+    chosen, unknown = [], []
+    for code in reason_codes:
+        if code in known:
+            chosen.append({"code": code, "statement": known[code]["statement"],
+                           "kind": known[code].get("kind", "knockout"),
+                           "characteristic": known[code].get("characteristic")})
+            continue
+        try:
+            chosen.append(catalog.underwriter_reason(code).to_dict())
+        except KeyError:
+            unknown.append(code)
+    if unknown or not chosen:
+        raise Unprocessable(
+            "a decline needs one to four reason codes, from the automated decision ("
+            + (", ".join(sorted(known)) or "none") + ") or the underwriter reasons ("
+            + ", ".join(catalog.underwriter_codes()) + ")",
+            code="reason_codes_required", details={"unknown": unknown})
+    return chosen
+
+
 def review(session: Session, actor: Principal, application_id: str, *, outcome: str, note: str,
            reason_codes: list[str]) -> Decision:
-    """An underwriter decides a referred application, or overrides an automated decision."""
+    """An underwriter decides a referred application, or overrides an automated decision.
+
+    An approval is priced by the rules of an automated approval at the decision's own tier; a
+    decline states its reasons and opens its notice obligation; an approval withdraws notices
+    still owed for the decision it replaces.
+    """
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
     decisions = repository.decisions_of(session, application_id)
     automated = decisions[0]
-    kind = "review" if application.status == "referred" else "override"
-    if kind == "override" and application.outcome == outcome:
+    kind = (DecisionKind.REVIEW if application.status in (ApplicationStatus.REFERRED,
+                                                          ApplicationStatus.INCOMPLETE)
+            else DecisionKind.OVERRIDE)
+    if kind == DecisionKind.OVERRIDE and application.outcome == outcome:
         raise Conflict(f"the application is already {outcome}d", code="nothing_to_override")
-    reasons = json.loads(automated.reasons)
-    knockouts = json.loads(automated.knockouts)
-    if outcome == "decline":
-        known = {r["code"]: r for r in reasons + knockouts}
-        unknown = [c for c in reason_codes if c not in known]
-        if unknown or not reason_codes:
-            raise Unprocessable(
-                "a decline needs one to four principal reason codes from the automated "
-                "decision's reasons: " + ", ".join(sorted(known) or ["(none)"]),
-                code="reason_codes_required", details={"unknown": unknown})
-        reasons = [{"code": c, "statement": known[c]["statement"],
-                    "characteristic": known[c].get("characteristic"),
-                    "points_lost": known[c].get("points_lost")} for c in reason_codes]
-    else:
-        reasons = []
+    catalog = reason_catalog(session)
     now = datetime.now(UTC)
+    record: dict[str, Any] = {"outcome": outcome, "reasons": [], "knockouts": [],
+                              "terms": None, "counteroffer": None, "incomplete": []}
+    if outcome == DECLINE:
+        record["reasons"] = _review_reasons(automated, catalog, reason_codes)
+        record["knockouts"] = automated.record.get("knockouts", [])
+        record["adverse_action"] = str(AdverseAction.DECLINE)
+    else:
+        policy = _policy_version(session, automated.policy_version)
+        inputs = ApplicationInputs.model_validate(application.inputs)
+        record["terms"] = approval_offer(inputs, policy, automated.risk_tier or "").to_dict()
+        record["adverse_action"] = None
     row = Decision(
         id=uuid.uuid4().hex, application_id=application_id, kind=kind, created_at=now,
         outcome=outcome, risk_tier=automated.risk_tier, score=automated.score,
-        probability_of_default=automated.probability_of_default, reasons=_dumps(reasons),
-        knockouts=automated.knockouts if outcome == "decline" else "[]",
-        terms=automated.terms if outcome == "approve" else None,
-        counteroffer=None, model_version=automated.model_version,
-        policy_version=automated.policy_version, decided_by=actor.actor_id,
-        decided_by_role=str(actor.role), note=note)
+        probability_of_default=automated.probability_of_default,
+        model_version=automated.model_version, policy_version=automated.policy_version,
+        decided_by=actor.actor_id, decided_by_role=str(actor.role), note=note,
+        adverse_action=record["adverse_action"], reason_catalog_version=catalog.version,
+        record=record)
     session.add(row)
     previous_outcome = application.outcome
     application.outcome = outcome
-    application.status = "reviewed"
+    application.status = ApplicationStatus.REVIEWED
     session.add(application)
     session.flush()
+    # The notices still owed for what this decision replaces are no longer owed: all of them
+    # on an approval; on a decline, those but a decline's own (the new one is opened below).
+    superseded = ((NoticeKind.DECLINE, NoticeKind.COUNTEROFFER, NoticeKind.INCOMPLETE)
+                  if outcome == APPROVE else (NoticeKind.COUNTEROFFER, NoticeKind.INCOMPLETE))
+    for pending in superseded:
+        notices_service.withdraw(session, actor, application_id, pending,
+                                 f"superseded by the underwriter's {kind} ({outcome})")
+    notices = notices_service.open_for(session, actor, row, now)
     append_event(session, actor, f"decision.{kind}", "application", application_id, {
         "decision_id": row.id, "from_outcome": previous_outcome, "to_outcome": outcome,
-        "reason_codes": [r["code"] for r in reasons], "note_sha256": sha256_hex(note)})
+        "reason_codes": [r["code"] for r in record["reasons"]],
+        "reason_catalog_version": catalog.version, "note_sha256": sha256_hex(note),
+        "notice_ids": [n.id for n in notices]})
     return row
+
+
+# --- Counteroffers ----------------------------------------------------------------------------
+
+
+def answer_counteroffer(session: Session, actor: Principal, application_id: str, *,
+                        accept: bool) -> Decision:
+    """The applicant accepts or declines the counteroffer (recorded by the officer).
+
+    Accepted, its terms become the offer and the counteroffer notice is no longer owed; declined,
+    the counteroffer is the adverse action and its notice stays owed.
+    """
+    application = get_for(session, actor, application_id)
+    if application.status != ApplicationStatus.COUNTEROFFERED:
+        raise Conflict(f"application {application_id} has no counteroffer awaiting an answer "
+                       f"(it is {application.status})", code="no_open_counteroffer")
+    automated = repository.decisions_of(session, application_id)[0]
+    offered = automated.record["counteroffer"]
+    now = datetime.now(UTC)
+    if accept:
+        outcome = outcome_if_counteroffer_accepted(automated.record)
+        kind, status = DecisionKind.COUNTEROFFER_ACCEPTED, ApplicationStatus.COUNTEROFFER_ACCEPTED
+        record: dict[str, Any] = {"outcome": outcome, "adverse_action": None, "reasons": [],
+                                  "knockouts": [], "terms": offered, "counteroffer": None,
+                                  "incomplete": []}
+    else:
+        outcome = DECLINE
+        kind, status = DecisionKind.COUNTEROFFER_DECLINED, ApplicationStatus.COUNTEROFFER_DECLINED
+        record = {**{k: automated.record[k] for k in ("reasons", "knockouts", "incomplete")},
+                  "outcome": DECLINE, "adverse_action": str(AdverseAction.COUNTEROFFER),
+                  "terms": None, "counteroffer": offered}
+    row = Decision(
+        id=uuid.uuid4().hex, application_id=application_id, kind=kind, created_at=now,
+        outcome=outcome, risk_tier=automated.risk_tier, score=automated.score,
+        probability_of_default=automated.probability_of_default,
+        model_version=automated.model_version, policy_version=automated.policy_version,
+        decided_by=actor.actor_id, decided_by_role=str(actor.role),
+        adverse_action=record["adverse_action"],
+        reason_catalog_version=automated.reason_catalog_version, record=record)
+    session.add(row)
+    application.outcome = outcome
+    application.status = status
+    session.add(application)
+    session.flush()
+    if accept:
+        notices_service.withdraw(session, actor, application_id, NoticeKind.COUNTEROFFER,
+                                 "counteroffer accepted")
+    append_event(session, actor, f"counteroffer.{'accepted' if accept else 'declined'}",
+                 "application", application_id, {"decision_id": row.id, "outcome": outcome,
+                                                  "amount": offered["amount"],
+                                                  "term_months": offered["term_months"]})
+    return row
+
+
+def _policy_version(session: Session, version: str) -> Policy:
+    row = scoring_repository.policy_by_version(session, version)
+    if row is None:
+        raise ServiceUnavailable(f"policy {version} is not stored", code="policy_not_found")
+    if sha256_hex(row.body) != row.sha256:
+        raise ServiceUnavailable(f"policy {version}'s body does not match its recorded sha256",
+                                 code="policy_integrity")
+    return Policy.from_json(row.body)

@@ -6,11 +6,13 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.models import Application, ApplicationMonitoring, Decision, FairnessAudit
 
-LIVE_COLUMNS = ("status", "outcome", "sex", "age_band", "national_origin", "score")
+LIVE_COLUMNS = ("status", "outcome", "sex", "marital_status", "age_band", "national_origin",
+                "score")
 
 
 def live_decisions(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
@@ -21,20 +23,22 @@ def live_decisions(session: Session, start: datetime, end: datetime) -> pd.DataF
     """
     scores = (
         select(Decision.application_id, func.max(Decision.score).label("score"))
-        .join(Application, Application.id == Decision.application_id)
-        .where(Decision.kind == "automated", Application.submitted_at >= start,
-               Application.submitted_at < end)
-        .group_by(Decision.application_id)
+        .join(Application, col(Application.id) == col(Decision.application_id))
+        .where(col(Decision.kind) == "automated", col(Application.submitted_at) >= start,
+               col(Application.submitted_at) < end)
+        .group_by(col(Decision.application_id))
         .subquery()
     )
+    # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
     query = (
-        select(Application.status, Application.outcome, ApplicationMonitoring.sex,
-               ApplicationMonitoring.age_band, ApplicationMonitoring.national_origin,
-               scores.c.score)
+        sa_select(col(Application.status), col(Application.outcome),
+                  col(ApplicationMonitoring.sex), col(ApplicationMonitoring.marital_status),
+                  col(ApplicationMonitoring.age_band),
+                  col(ApplicationMonitoring.national_origin), scores.c.score)
         .outerjoin(ApplicationMonitoring,
-                   ApplicationMonitoring.application_id == Application.id)  # type: ignore[arg-type]
-        .outerjoin(scores, scores.c.application_id == Application.id)
-        .where(Application.submitted_at >= start, Application.submitted_at < end)
+                   col(ApplicationMonitoring.application_id) == col(Application.id))
+        .outerjoin(scores, scores.c.application_id == col(Application.id))
+        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
     )
     rows = session.execute(query).all()
     return pd.DataFrame.from_records(rows, columns=list(LIVE_COLUMNS))

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
+from app.applications.states import PENDING_STATUSES
 from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.errors import Conflict, NotFound, Unprocessable
@@ -38,19 +39,22 @@ from compliance.fairness import (
     FairnessThresholds,
     age_bands,
     audit_fairness,
+    marital_status_from_personal_status,
     national_origin_from_foreign_worker,
     sex_from_personal_status,
 )
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.policy import APPROVE, Policy
 
-ATTRIBUTE_LABELS = {"sex": "Sex", "age_band": "Age band", "national_origin": "National origin"}
+ATTRIBUTE_LABELS = {"sex": "Sex", "marital_status": "Marital status", "age_band": "Age band",
+                    "national_origin": "National origin"}
 LIVE_ATTRIBUTES = tuple(ATTRIBUTE_LABELS)
-# Raw German-credit columns and the audit group each becomes.
+# Raw German-credit columns and the audit groups each becomes (None: age bands).
 DERIVED_GROUPS = {
-    "personal_status_sex": ("sex", sex_from_personal_status),
-    "age_years": ("age_band", None),
-    "foreign_worker": ("national_origin", national_origin_from_foreign_worker),
+    "personal_status_sex": (("sex", sex_from_personal_status),
+                            ("marital_status", marital_status_from_personal_status)),
+    "age_years": (("age_band", None),),
+    "foreign_worker": (("national_origin", national_origin_from_foreign_worker),),
 }
 FAVOURABLE_LIVE = "current outcome is approve (applications still referred are excluded)"
 FAVOURABLE_MODEL = "the policy's score cut-offs give the out-of-fold score the outcome approve"
@@ -101,7 +105,9 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
 def live_decisions_frame(session: Session, date_from: date, date_to: date) -> AuditFrame:
     """Applications submitted from ``date_from`` to ``date_to`` (inclusive), ready to audit."""
     rows = repository.live_decisions(session, *period_bounds(date_from, date_to))
-    referred = rows["status"] == "referred"
+    # Applications still waiting (for an underwriter, the applicant's missing information or an
+    # answer to a counteroffer) have no final outcome yet.
+    referred = rows["status"].isin([str(s) for s in PENDING_STATUSES])
     decided = rows.loc[~referred].reset_index(drop=True)
     decided["approved"] = decided["outcome"] == APPROVE
     decided["age_band"] = age_bands_from_labels(decided["age_band"])
@@ -126,11 +132,11 @@ def model_frame(model: ScoringModel, policy: Policy) -> AuditFrame:
     attributes: dict[str, str] = {}
     for column in protected:
         if column in DERIVED_GROUPS:
-            name, mapper = DERIVED_GROUPS[column]
             values = oof[column]
-            frame[name] = age_bands(values) if mapper is None else values.map(
-                lambda v, m=mapper: None if pd.isna(v) else m(v))
-            attributes[name] = ATTRIBUTE_LABELS[name]
+            for name, mapper in DERIVED_GROUPS[column]:
+                frame[name] = age_bands(values) if mapper is None else values.map(
+                    lambda v, m=mapper: None if pd.isna(v) else m(v))
+                attributes[name] = ATTRIBUTE_LABELS[name]
         else:
             frame[column] = oof[column]
             attributes[column] = column.replace("_", " ").capitalize()

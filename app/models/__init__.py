@@ -5,6 +5,8 @@ from app.models.applications import (
     Application,
     ApplicationMonitoring,
     Decision,
+    NoticeObligation,
+    ReasonCatalogVersion,
 )
 from app.models.audit import AuditEvent
 from app.models.compliance import FairnessAudit, Report
@@ -13,6 +15,7 @@ from app.models.users import ApiKey, LoginAttempt, User
 
 __all__ = [
     "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
-    "Decision", "DecisionPolicy", "FairnessAudit", "LoginAttempt", "Report", "ScoringModel",
+    "Decision", "DecisionPolicy", "FairnessAudit", "LoginAttempt", "NoticeObligation",
+    "ReasonCatalogVersion", "Report", "ScoringModel",
     "User",
 ]

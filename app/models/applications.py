@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utc_datetime_field, utcnow
+
+# JSON on SQLite, JSONB on PostgreSQL (queryable and indexable there).
+JSONValue = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Application(SQLModel, table=True):
@@ -30,7 +45,7 @@ class Application(SQLModel, table=True):
     submitted_by_role: str = Field(max_length=32)
     idempotency_key: str | None = Field(default=None, max_length=128)
     request_sha256: str = Field(max_length=64)
-    status: str = Field(max_length=16, index=True)  # decided | referred | reviewed
+    status: str = Field(max_length=16, index=True)  # ApplicationStatus
     outcome: str = Field(max_length=16, index=True)  # current outcome
     risk_tier: str | None = Field(default=None, max_length=16, index=True)
     score: float | None = None
@@ -47,6 +62,9 @@ class Application(SQLModel, table=True):
     name_dob_digest: str = Field(max_length=64)
     model_version: str | None = Field(default=None, max_length=64)
     policy_version: str = Field(max_length=64)
+    # Every non-identifying input as received, with the identity facts established at intake
+    # (risk_models.document.ApplicationInputs): what a replay decides from again.
+    inputs: dict[str, Any] = Field(sa_column=Column(JSONValue, nullable=False))
 
 
 class ApplicantIdentity(SQLModel, table=True):
@@ -58,8 +76,8 @@ class ApplicantIdentity(SQLModel, table=True):
                                                  primary_key=True))
     full_name: str = Field(max_length=200)
     date_of_birth: date
-    national_id: str = Field(max_length=40)
-    address: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    national_id: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
     contact: str = Field(sa_column=Column(Text, nullable=False))  # JSON
     co_applicant: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     guarantor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -73,6 +91,7 @@ class ApplicationMonitoring(SQLModel, table=True):
     application_id: str = Field(sa_column=Column(String(32), ForeignKey("applications.id"),
                                                  primary_key=True))
     sex: str = Field(max_length=16)
+    marital_status: str = Field(default="not_provided", max_length=16)
     nationality: str | None = Field(default=None, max_length=2)
     age_band: str = Field(max_length=16)
     national_origin: str = Field(max_length=16)  # domestic | foreign | unknown
@@ -86,18 +105,58 @@ class Decision(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     application_id: str = Field(sa_column=Column(String(32), ForeignKey("applications.id"),
                                                  nullable=False, index=True))
-    kind: str = Field(max_length=16)  # automated | review
+    kind: str = Field(max_length=24)  # DecisionKind
     created_at: datetime = utc_datetime_field(default_factory=utcnow, index=True)
     outcome: str = Field(max_length=16, index=True)
     risk_tier: str | None = Field(default=None, max_length=16)
     score: float | None = None
     probability_of_default: float | None = None
-    reasons: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
-    knockouts: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
-    terms: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    counteroffer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     model_version: str | None = Field(default=None, max_length=64)
     policy_version: str = Field(max_length=64)
     decided_by: str = Field(max_length=64)
     decided_by_role: str = Field(max_length=32)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    adverse_action: str | None = Field(default=None, max_length=16)  # AdverseAction
+    reason_catalog_version: str | None = Field(default=None, max_length=32)
+    # The complete decision record (risk_models.decisions.DecisionRecord.to_dict() for an
+    # automated decision): what the service answers from and what a replay compares against.
+    record: dict[str, Any] = Field(sa_column=Column(JSONValue, nullable=False))
+
+
+class ReasonCatalogVersion(SQLModel, table=True):
+    """Each version of the reason statements a decision was explained with, kept for replay."""
+
+    __tablename__ = "reason_catalogs"
+
+    version: str = Field(primary_key=True, max_length=32)
+    sha256: str = Field(max_length=64)
+    body: dict[str, Any] = Field(sa_column=Column(JSONValue, nullable=False))
+    registered_at: datetime = utc_datetime_field(default_factory=utcnow)
+
+
+class NoticeObligation(SQLModel, table=True):
+    """A notice owed to an applicant for an adverse action, opened the moment the action is
+    taken (Reg B §1002.9(a), (c); FCRA §615(a))."""
+
+    __tablename__ = "notice_obligations"
+    __table_args__ = (Index("ix_notice_obligations_status_due", "status", "due_date"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    application_id: str = Field(sa_column=Column(String(32), ForeignKey("applications.id"),
+                                                 nullable=False, index=True))
+    decision_id: str = Field(sa_column=Column(String(32), ForeignKey("decisions.id"),
+                                              nullable=False))
+    kind: str = Field(max_length=16)  # NoticeKind
+    status: str = Field(max_length=16)  # NoticeStatus
+    opened_at: datetime = utc_datetime_field(default_factory=utcnow)
+    due_date: date
+    # For a notice of incompleteness: what is missing and by when the applicant may supply it.
+    missing: list[str] = Field(default_factory=list, sa_column=Column(JSONValue, nullable=False))
+    respond_by: date | None = None
+    report_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("reports.id"), nullable=True))
+    generated_at: datetime | None = utc_datetime_field(default=None, nullable=True)
+    delivered_at: datetime | None = utc_datetime_field(default=None, nullable=True)
+    delivery_channel: str | None = Field(default=None, max_length=16)
+    delivered_by: str | None = Field(default=None, max_length=64)
+    closed_reason: str | None = Field(default=None, max_length=200)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,8 @@ from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.models import DecisionPolicy, ScoringModel
 from app.scoring import repository
 from compliance.ledger import canonical_json, sha256_hex
-from risk_models.compiled import CompiledScorecard, CompiledScorer
+from risk_models.artifact import CompiledScorecard
+from risk_models.scorer import CompiledScorer
 from risk_models.training import TrainingResult
 
 
@@ -153,8 +155,25 @@ class LoadedModel:
     scorer: CompiledScorer
 
 
-_cache: dict[str, LoadedModel] = {}
+# Parsed scorecards by artifact digest. The version name is not cached with them: it is the
+# registry's, read with every call (the same artifact could be registered under another name in
+# another database).
+_cache: dict[str, tuple[CompiledScorecard, CompiledScorer]] = {}
 _cache_lock = threading.Lock()
+
+
+def _loaded(version: str, artifact_sha256: str, artifact: Callable[[], str]) -> LoadedModel:
+    """The scorecard of ``artifact_sha256``, parsed once per process and checked against it."""
+    cached = _cache.get(artifact_sha256)
+    if cached is None:
+        scorecard = CompiledScorecard.from_json(artifact())
+        if scorecard.artifact_sha256 != artifact_sha256:
+            raise ServiceUnavailable(f"model {version}'s artifact does not match its recorded "
+                                     "sha256; refusing to score with it", code="model_integrity")
+        cached = (scorecard, CompiledScorer(scorecard))
+        with _cache_lock:
+            _cache[artifact_sha256] = cached
+    return LoadedModel(version, artifact_sha256, *cached)
 
 
 def load_active_model(session: Session) -> LoadedModel:
@@ -169,14 +188,13 @@ def load_active_model(session: Session) -> LoadedModel:
             "no scoring model is active; train one with `riskdesk train` (or run `make demo`)",
             code="no_active_model")
     version, artifact_sha256 = ref
-    cached = _cache.get(artifact_sha256)
-    if cached is not None:
-        return cached
-    scorecard = CompiledScorecard.from_json(repository.artifact_of(session, version) or "")
-    if scorecard.artifact_sha256 != artifact_sha256:
-        raise ServiceUnavailable(f"model {version}'s artifact does not match its recorded "
-                                 "sha256; refusing to score with it", code="model_integrity")
-    loaded = LoadedModel(version, artifact_sha256, scorecard, CompiledScorer(scorecard))
-    with _cache_lock:
-        _cache[artifact_sha256] = loaded
-    return loaded
+    return _loaded(version, artifact_sha256,
+                   lambda: repository.artifact_of(session, version) or "")
+
+
+def load_model_by_version(session: Session, version: str) -> LoadedModel:
+    """A registered scorecard by version, whatever its status (for replaying past decisions)."""
+    row = repository.model_by_version(session, version)
+    if row is None:
+        raise NotFound(f"no model version {version!r}", code="model_not_found")
+    return _loaded(version, row.artifact_sha256, lambda: row.artifact)

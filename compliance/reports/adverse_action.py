@@ -22,9 +22,10 @@ from compliance.reports.common import (
     long_date,
     para,
 )
+from risk_models.decisions import MAX_KEY_FACTORS, MAX_KEY_FACTORS_WITH_INQUIRIES
+from risk_models.reasons import MAX_PRINCIPAL_REASONS
 
-MAX_REASONS = 4
-MAX_KEY_FACTORS = 5
+MAX_REASONS = MAX_PRINCIPAL_REASONS
 ECOA_NOTICE = (
     "The federal Equal Credit Opportunity Act prohibits creditors from discriminating against "
     "credit applicants on the basis of race, color, religion, national origin, sex, marital "
@@ -43,6 +44,7 @@ class ActionTaken(StrEnum):
     COUNTEROFFER = "counteroffer"
     TERMS_CHANGED = "terms_changed"
     ACCOUNT_CLOSED = "account_closed"
+    INCOMPLETE = "incomplete"  # a notice of incompleteness, Reg B §1002.9(c)(2)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,10 @@ class CreditScoreDisclosure:
     source : str
         Who or what produced the score (the creditor's model or a reporting agency).
     key_factors : sequence of Reason
-        Up to five factors that adversely affected the score, most important first.
+        All the factors that adversely affected the score, most important first: up to four,
+        or five when one of them is the number of inquiries.
+    inquiries_factor : bool
+        Whether one of the key factors is the number of inquiries.
     """
 
     score: int
@@ -97,6 +102,7 @@ class CreditScoreDisclosure:
     created_on: date
     source: str
     key_factors: Sequence[Reason] = ()
+    inquiries_factor: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,10 @@ class AdverseActionNotice:
         The score used, when one was used.
     consumer_reporting_agency : Party, optional
         The agency whose report was used, if any.
+    missing : sequence of str
+        For a notice of incompleteness: what the applicant must still supply, in plain words.
+    respond_by : datetime.date, optional
+        For a notice of incompleteness: the date by which to supply it.
     """
 
     creditor: Party
@@ -158,15 +168,23 @@ class AdverseActionNotice:
     counteroffer: Counteroffer | None = None
     credit_score: CreditScoreDisclosure | None = None
     consumer_reporting_agency: Party | None = None
+    missing: Sequence[str] = ()
+    respond_by: date | None = None
 
     def __post_init__(self) -> None:
         action = ActionTaken(self.action)
-        if not 1 <= len(self.reasons) <= MAX_REASONS:
+        if action is ActionTaken.INCOMPLETE:
+            if not self.missing or self.respond_by is None:
+                raise ValueError("a notice of incompleteness says what is missing and by when")
+        elif not 1 <= len(self.reasons) <= MAX_REASONS:
             raise ValueError(f"a notice states 1 to {MAX_REASONS} principal reasons")
         if action is ActionTaken.COUNTEROFFER and self.counteroffer is None:
             raise ValueError("a counteroffer notice needs the terms offered")
-        if self.credit_score and len(self.credit_score.key_factors) > MAX_KEY_FACTORS:
-            raise ValueError(f"at most {MAX_KEY_FACTORS} key factors are disclosed")
+        if self.credit_score:
+            limit = (MAX_KEY_FACTORS_WITH_INQUIRIES if self.credit_score.inquiries_factor
+                     else MAX_KEY_FACTORS)
+            if len(self.credit_score.key_factors) > limit:
+                raise ValueError(f"at most {limit} key factors are disclosed")
 
 
 def build_adverse_action_notice(notice: AdverseActionNotice) -> bytes:
@@ -183,6 +201,18 @@ def build_adverse_action_notice(notice: AdverseActionNotice) -> bytes:
         A one- or two-page PDF, identical for identical input.
     """
     story: list[Flowable] = [_letterhead(notice), Spacer(1, 6)]
+    if ActionTaken(notice.action) is ActionTaken.INCOMPLETE:
+        story += [para("Your credit application is incomplete", "h1")]
+        story += _incomplete(notice)
+        story.append(_ecoa(notice.supervising_agency))
+        return build_pdf(
+            story,
+            kind=f"Notice of incompleteness {notice.application_ref}",
+            title=f"Notice of incompleteness {notice.application_ref}",
+            subject="Notice that a credit application is incomplete",
+            generated_at=notice.generated_at,
+            ledger_head=notice.ledger_head,
+        )
     story += [para("Notice of action taken on your credit application", "h1")]
     story += _action(notice)
     story += _reasons(notice.reasons)
@@ -264,6 +294,25 @@ def _action(notice: AdverseActionNotice) -> list[Flowable]:
         ]
         out += [para(f"• {term}", "tight") for term in terms]
         out.append(para("Please contact us within 30 days if you wish to accept this offer."))
+    return out
+
+
+def _incomplete(notice: AdverseActionNotice) -> list[Flowable]:
+    assert notice.respond_by is not None  # checked in __post_init__
+    creditor = notice.creditor
+    contact = ", ".join([creditor.name, *creditor.address_lines])
+    if creditor.phone:
+        contact += f", telephone {creditor.phone}"
+    out: list[Flowable] = [
+        para(f"Dear {notice.applicant_name},"),
+        para(f"Thank you for your application for a {_requested(notice)}. We cannot decide "
+             "it yet, because it lacks the following information:"),
+    ]
+    out += [para(f"• {item}", "tight") for item in notice.missing]
+    out.append(para(
+        f"Please send it to us by {long_date(notice.respond_by)} at {contact}. If we do not "
+        "receive it by then, we will be unable to give your application further "
+        "consideration, and you will need to apply again."))
     return out
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.models import (
     ApplicantIdentity,
@@ -23,10 +23,11 @@ from app.models import (
     ApplicationMonitoring,
     Decision,
     DecisionPolicy,
+    NoticeObligation,
     ScoringModel,
 )
 from compliance.ledger import canonical_json, sha256_hex
-from risk_models.compiled import (
+from risk_models.artifact import (
     CATEGORICAL,
     MISSING,
     NUMERICAL,
@@ -36,7 +37,9 @@ from risk_models.compiled import (
     ScorecardBin,
     ScoreScaling,
 )
+from risk_models.decisions import AdverseAction
 from risk_models.evaluation import calibration_table, ks_statistic, roc_auc
+from risk_models.notices import due_date, notice_kind
 from risk_models.policy import APPROVE, DECLINE, DEFAULT_CURRENCIES, REFER, Policy, RiskTier
 
 MODEL_VERSION = "scorecard-test-1"
@@ -209,7 +212,7 @@ def application_row(*, app_id: str, submitted_by: str, submitted_at: datetime, s
             "derivation": "{}", "cleansing": "[]", "duplicate_flags": "[]",
             "national_id_digest": hashlib.sha256(b"nid" + app_id.encode()).hexdigest(),
             "name_dob_digest": hashlib.sha256(b"ndob" + app_id.encode()).hexdigest(),
-            "model_version": model_version, "policy_version": POLICY_VERSION}
+            "model_version": model_version, "policy_version": POLICY_VERSION, "inputs": {}}
 
 
 def decision_row(*, decision_id: str, app_id: str, kind: str, created_at: datetime,
@@ -221,13 +224,21 @@ def decision_row(*, decision_id: str, app_id: str, kind: str, created_at: dateti
                  decided_by_role: str = "system", note: str | None = None) -> dict[str, Any]:
     """Column values of one ``decisions`` row."""
     pd_ = None if score is None else float(1 / (1 + np.exp((score - 540) / 30)))
+    adverse = None
+    if outcome == "decline":
+        adverse = "counteroffer" if counteroffer is not None else "decline"
+    # As a decision record states them: knock-outs first, at most four.
+    stated = [{**k, "kind": "knockout"} for k in knockouts] + list(reasons)
+    record = {"outcome": outcome, "adverse_action": adverse, "reasons": stated[:4],
+              "knockouts": list(knockouts), "terms": None, "counteroffer": counteroffer,
+              "incomplete": [], "score_used": bool(reasons), "key_factors": [
+                  r for r in reasons if r.get("characteristic")]}
     return {"id": decision_id, "application_id": app_id, "kind": kind, "created_at": created_at,
             "outcome": outcome, "risk_tier": risk_tier, "score": score,
-            "probability_of_default": pd_, "reasons": json.dumps(list(reasons)),
-            "knockouts": json.dumps(list(knockouts)), "terms": None,
-            "counteroffer": None if counteroffer is None else json.dumps(counteroffer),
+            "probability_of_default": pd_,
             "model_version": model_version, "policy_version": POLICY_VERSION,
-            "decided_by": decided_by, "decided_by_role": decided_by_role, "note": note}
+            "decided_by": decided_by, "decided_by_role": decided_by_role, "note": note,
+            "adverse_action": adverse, "reason_catalog_version": None, "record": record}
 
 
 def add_application(session: Session, *, submitted_by: str, submitted_at: datetime,
@@ -262,11 +273,19 @@ def add_application(session: Session, *, submitted_by: str, submitted_at: dateti
 
 
 def add_decision(session: Session, **fields: Any) -> Decision:
-    """One decision row; ``decision_id`` defaults to a fresh id."""
+    """One decision row; ``decision_id`` defaults to a fresh id. An adverse decision opens its
+    notice obligation, as the service's decisions do."""
     fields.setdefault("decision_id", next_id("DEC"))
     decision = Decision(**decision_row(**fields))
     session.add(decision)
     session.flush()
+    if decision.adverse_action is not None:
+        kind = notice_kind(AdverseAction(decision.adverse_action))
+        session.add(NoticeObligation(
+            id=next_id("NOT"), application_id=decision.application_id, decision_id=decision.id,
+            kind=kind, status="pending", opened_at=decision.created_at,
+            due_date=due_date(kind, decision.created_at.date())))
+        session.flush()
     return decision
 
 
@@ -281,5 +300,10 @@ def change_outcome(session: Session, application: Application, *, kind: str, out
     application.outcome = outcome
     application.status = "reviewed" if kind == "review" else application.status
     session.add(application)
+    if outcome == "approve":  # an approval withdraws the notices still owed, as the service does
+        for obligation in session.exec(select(NoticeObligation).where(
+                NoticeObligation.application_id == application.id)):
+            obligation.status = "withdrawn"
+            session.add(obligation)
     session.flush()
     return decision

@@ -14,7 +14,7 @@ from app.models import ApplicantIdentity, Application, AuditEvent, Decision
 from tests.app.application_documents import DELETE, good_application
 
 MEDIUM_RISK = {"crm.checking_balance": "50.00", "bureau.credit_history": "existing_paid_duly",
-               "loan.term_months": 30, "crm.savings_balance": "50.00"}
+               "loan.term_months": 30, "crm.savings_balance": "20.00"}
 pytestmark = pytest.mark.usefixtures("active_model")
 
 
@@ -58,7 +58,7 @@ def test_risky_applicant_is_declined_with_specific_ranked_reasons(client, auth_h
     assert [r["points_lost"] for r in reasons] == sorted((r["points_lost"] for r in reasons),
                                                          reverse=True)
     statements = {r["code"]: r["statement"] for r in reasons}
-    assert statements["RC-CHK-01"] == "Checking account balance below 0"
+    assert statements["RC-CHK-01"] == "Checking account overdrawn"
     assert all(r["code"].startswith("RC-") for r in reasons)
 
 

@@ -16,3 +16,33 @@ def test_migrations_downgrade_to_base_and_upgrade_again(db_url, engine):
     assert "audit_events" not in inspect(engine).get_table_names()
     command.upgrade(alembic_config(db_url), "head")
     assert "audit_events" in inspect(engine).get_table_names()
+
+
+def test_decisions_made_before_records_keep_what_they_stated(db_url, engine):
+    """Revision 0004 moves a decision's reasons, knock-outs and terms into its record."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    command.downgrade(alembic_config(db_url), "0003")
+    reasons = [{"code": "RC-CHK-01", "statement": "Checking account overdrawn"}]
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO applications (id, submitted_at, submitted_by, submitted_by_role, "
+            "request_sha256, status, outcome, amount, currency, term_months, purpose, "
+            "characteristics, derivation, cleansing, duplicate_flags, national_id_digest, "
+            "name_dob_digest, policy_version) VALUES ('a1', :at, '1', 'loan_officer', 'x', "
+            "'decided', 'decline', 100, 'EUR', 12, 'repairs', '{}', '{}', '[]', '[]', 'd', "
+            "'d', 'p1')"), {"at": datetime(2026, 1, 1, tzinfo=UTC)})
+        conn.execute(text(
+            "INSERT INTO decisions (id, application_id, kind, created_at, outcome, reasons, "
+            "knockouts, policy_version, decided_by, decided_by_role) VALUES ('d1', 'a1', "
+            "'automated', :at, 'decline', :reasons, '[]', 'p1', 'system', 'system')"),
+            {"at": datetime(2026, 1, 1, tzinfo=UTC), "reasons": json.dumps(reasons)})
+    command.upgrade(alembic_config(db_url), "head")
+    with engine.connect() as conn:
+        record = conn.execute(text("SELECT record FROM decisions WHERE id = 'd1'")).scalar_one()
+    record = json.loads(record) if isinstance(record, str) else record
+    assert record["reasons"] == reasons and record["outcome"] == "decline"
+    assert "reasons" not in {c["name"] for c in inspect(engine).get_columns("decisions")}

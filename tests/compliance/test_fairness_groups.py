@@ -12,6 +12,7 @@ from compliance.fairness import (
     age_band_on,
     age_bands,
     german_protected_groups,
+    marital_status_from_personal_status,
     national_origin_from_foreign_worker,
     sex_from_personal_status,
 )
@@ -83,7 +84,7 @@ def test_national_origin_from_foreign_worker():
         national_origin_from_foreign_worker("maybe")
 
 
-def test_german_protected_groups_derives_three_columns():
+def test_german_protected_groups_derives_four_columns():
     raw = pd.DataFrame(
         {
             "personal_status_sex": ["female : divorced/separated/married", "male : single"],
@@ -94,6 +95,13 @@ def test_german_protected_groups_derives_three_columns():
     groups = german_protected_groups(raw)
     assert groups.astype(str).to_dict("list") == {
         "sex": ["female", "male"],
+        "marital_status": ["divorced/separated/married", "single"],
         "age_band": ["under 25", "60 and over"],
         "national_origin": ["foreign", "domestic"],
     }
+
+
+def test_marital_status_is_the_datas_own_group():
+    assert marital_status_from_personal_status("male : married/widowed") == "married/widowed"
+    with pytest.raises(ValueError):
+        marital_status_from_personal_status("male")

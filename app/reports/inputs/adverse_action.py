@@ -1,0 +1,166 @@
+"""The adverse action notice's input: the decision's reasons, counteroffer and score disclosure."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from app.config import Settings
+from app.errors import Conflict, NotFound
+from app.fairness import service as fairness
+from app.models import Application, Decision, NoticeObligation
+from app.notices import repository as notices_repository
+from app.notices import service as notices_service
+from app.reports import repository
+from compliance.reports import (
+    ActionTaken,
+    AdverseActionNotice,
+    Counteroffer,
+    CreditScoreDisclosure,
+    LedgerHead,
+    Party,
+    Reason,
+)
+from compliance.reports.common import fmt_money
+from risk_models.artifact import CompiledScorecard
+from risk_models.notices import (
+    MISSING_ITEM_WORDING,
+    OPEN_STATUSES,
+    NoticeKind,
+    NoticeStatus,
+    respond_by,
+)
+
+ACTION_OF = {NoticeKind.DECLINE: ActionTaken.DECLINED,
+             NoticeKind.COUNTEROFFER: ActionTaken.COUNTEROFFER,
+             NoticeKind.INCOMPLETE: ActionTaken.INCOMPLETE}
+
+
+def require_application(session: Session, application_id: str) -> Application:
+    application = repository.application(session, application_id)
+    if application is None:
+        raise NotFound(f"no application {application_id!r}", code="application_not_found")
+    return application
+
+
+def notice_to_build(session: Session, application: Application) -> NoticeObligation:
+    """The notice obligation a new adverse action notice answers: the application's open one,
+    else the newest it ever had (a copy); none means no adverse action was taken."""
+    obligations = [n for n in notices_repository.of_application(session, application.id)
+                   if n.status != NoticeStatus.WITHDRAWN]
+    if not obligations:
+        raise Conflict(f"application {application.id} has no adverse action to notify (no "
+                       "decline, counteroffer or incompleteness is owed a notice)",
+                       code="no_adverse_action")
+    open_ones = [n for n in obligations if n.status in OPEN_STATUSES]
+    return (open_ones or obligations)[-1]
+
+
+def adverse_action_input(session: Session, settings: Settings, parameters: dict[str, Any],
+                         generated_at: datetime, head: LedgerHead) -> AdverseActionNotice:
+    application = require_application(session, parameters["application_id"])
+    decision = repository.decision(session, parameters["decision_id"])
+    if decision is None or decision.application_id != application.id:
+        raise NotFound(f"no decision {parameters['decision_id']!r} on application "
+                       f"{application.id}", code="decision_not_found")
+    obligation = notices_service.get(session, parameters["notice_id"])
+    identity = repository.identity(session, application.id)
+    if identity is None or identity.address is None:
+        raise Conflict(f"application {application.id} has no applicant address to send the "
+                       "notice to", code="applicant_identity_missing")
+    kind = NoticeKind(obligation.kind)
+    # The score and the consumer report behind it are disclosed only when they played a part
+    # in the outcome: the automated decision records whether they did.
+    automated = repository.automated_decision(session, application.id)
+    score_used = bool(automated is not None and automated.record.get("score_used"))
+    offer = decision.record.get("counteroffer")
+    return AdverseActionNotice(
+        creditor=Party(settings.creditor_name, _lines(settings.creditor_address),
+                       settings.creditor_phone),
+        supervising_agency=Party(settings.supervising_agency_name,
+                                 _lines(settings.supervising_agency_address)),
+        applicant_name=identity.full_name,
+        applicant_address_lines=address_lines(json.loads(identity.address)),
+        application_ref=application.id,
+        notice_date=generated_at.date(),
+        action=ACTION_OF[kind],
+        reasons=[] if kind == NoticeKind.INCOMPLETE else principal_reasons(decision),
+        generated_at=generated_at,
+        ledger_head=head,
+        product=f"{application.purpose.replace('_', ' ')} loan",
+        requested_amount=Decimal(application.amount),
+        currency=application.currency,
+        requested_term_months=application.term_months,
+        counteroffer=_counteroffer(offer) if kind == NoticeKind.COUNTEROFFER and offer else None,
+        credit_score=_score_disclosure(session, settings, automated)
+        if score_used and automated is not None else None,
+        consumer_reporting_agency=Party(
+            settings.consumer_reporting_agency_name,
+            _lines(settings.consumer_reporting_agency_address),
+            settings.consumer_reporting_agency_phone,
+        ) if score_used else None,
+        missing=[MISSING_ITEM_WORDING[item] for item in obligation.missing],
+        respond_by=respond_by(kind, generated_at.date()),
+    )
+
+
+def principal_reasons(decision: Decision) -> list[Reason]:
+    """The decision's reasons as recorded: knock-outs first, at most four (the record's rule)."""
+    return [Reason(str(r["code"]), str(r["statement"])) for r in decision.record["reasons"]]
+
+
+def score_range(scorecard: CompiledScorecard) -> tuple[int, int]:
+    """Lowest and highest possible scores: the sums of each characteristic's min and max bin
+    points (rounded outwards)."""
+    low = sum(min(b.points for b in c.bins) for c in scorecard.characteristics)
+    high = sum(max(b.points for b in c.bins) for c in scorecard.characteristics)
+    return math.floor(round(low, 9)), math.ceil(round(high, 9))
+
+
+def key_factors(decision: Decision) -> list[Reason]:
+    """The score's key factors as the decision recorded them, most important first."""
+    return [Reason(str(r["code"]), str(r["statement"]))
+            for r in decision.record.get("key_factors", [])]
+
+
+def _score_disclosure(session: Session, settings: Settings,
+                      decision: Decision) -> CreditScoreDisclosure:
+    model = fairness.resolve_model(session, str(decision.model_version))
+    low, high = score_range(CompiledScorecard.from_json(model.artifact))
+    assert decision.score is not None
+    return CreditScoreDisclosure(
+        score=round(decision.score), range_min=low, range_max=high,
+        created_on=decision.created_at.date(),
+        source=f"{settings.creditor_name} application scorecard, model version {model.version}",
+        key_factors=key_factors(decision))
+
+
+def _counteroffer(offer: dict[str, Any]) -> Counteroffer:
+    currency = str(offer["currency"])
+    other = []
+    if offer.get("monthly_payment") is not None:
+        other.append(f"Monthly payment: {fmt_money(Decimal(offer['monthly_payment']), currency)}")
+    return Counteroffer(
+        amount=Decimal(offer["amount"]), currency=currency, term_months=int(offer["term_months"]),
+        annual_percentage_rate=(Decimal(offer["apr"]) * 100).quantize(Decimal("0.01")),
+        other_terms=other)
+
+
+def address_lines(address: dict[str, Any]) -> list[str]:
+    """Postal lines of a stored address: street, further line, postcode and city, country."""
+    city = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
+    lines = [address.get("line1"), address.get("line2"), city, address.get("country")]
+    return [str(line) for line in lines if line]
+
+
+def _lines(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
