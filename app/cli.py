@@ -176,6 +176,20 @@ def _create_demo_users() -> None:
             typer.echo(f"  {username:<12} {role:<20} {password}")
 
 
+def _seed_demo_applications(notices_dir: Path) -> None:
+    from app.config import get_settings
+    from app.db import session_scope
+    from app.demo import seed_examples
+
+    with session_scope() as session:
+        seeded = seed_examples(session, get_settings(), notices_dir)
+    if seeded:
+        typer.echo("example applications (submitted as the demo loan officer):")
+        for label, application in seeded:
+            typer.echo(f"  {application.id}  {label}")
+        typer.echo(f"their notices: {notices_dir}")
+
+
 @cli.command()
 def demo(host: str = "127.0.0.1", port: int = 8000,
          no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up only.")] = False,
@@ -187,6 +201,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     upgrade(os.environ["RISKDESK_DATABASE_URL"])
     _create_demo_users()
     ensure_default_model()
+    _seed_demo_applications(Path(os.environ["RISKDESK_DATA_DIR"]) / "notices")
     if not no_serve:
         typer.echo(f"serving on http://{host}:{port} (API docs at /docs)")
         serve(host=host, port=port)

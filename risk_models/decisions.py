@@ -306,7 +306,7 @@ def decide_application(
             offer = None if alternative is None else offer_for(alternative, max_payment)
         hits.append(("KO-DTI", DECLINE))
     details = {
-        "cap": f"{policy.dti_cap * 100:g}%", "currency": loan.currency,
+        "cap": f"{(policy.dti_cap * 100).normalize():f}%", "currency": loan.currency,
         "monthly_payment": requested.terms.monthly_payment,
         "max_monthly_payment": max_payment, "minimum_age": policy.minimum_age,
     }

@@ -161,12 +161,16 @@ class Policy:
         if upper != sorted(upper, reverse=True):
             raise ValueError("tier floors must run from the highest score down")
 
+    def tier_indices(self, scores: np.ndarray) -> np.ndarray:
+        """The one rule of tier assignment, vectorised: for each score, the index of the first
+        tier (from the highest floor down) whose floor it reaches."""
+        floors = np.array([t.min_score for t in self.tiers[:-1]], dtype=float)
+        # Floors run from high to low: the tiers a score misses are the floors above it.
+        return (np.asarray(scores, dtype=float)[:, None] < floors[None, :]).sum(axis=1)
+
     def tier_for(self, score: float) -> RiskTier:
-        """The first tier whose floor ``score`` reaches."""
-        for tier in self.tiers:
-            if tier.min_score is None or score >= tier.min_score:
-                return tier
-        raise AssertionError("unreachable: the last tier has no floor")
+        """The tier of one score (:meth:`tier_indices`)."""
+        return self.tiers[int(self.tier_indices(np.array([score]))[0])]
 
     def limit_violations(
         self, currency: str, amount: Decimal, term_months: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -67,8 +66,8 @@ def _application_public(application: Application, decisions: list[Decision],
         probability_of_default=automated.probability_of_default, reasons=current.reasons,
         terms=current.terms, counteroffer=current.counteroffer,
         incomplete=automated.incomplete,
-        duplicate_flags=json.loads(application.duplicate_flags),
-        affordability=record["affordability"], cleansing=json.loads(application.cleansing),
+        duplicate_flags=application.duplicate_flags,
+        affordability=record["affordability"], cleansing=application.cleansing,
         model_version=application.model_version, policy_version=application.policy_version,
         reason_catalog_version=decisions[0].reason_catalog_version,
         decisions=shown, notices=[notice_public(n) for n in notices])

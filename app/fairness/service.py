@@ -151,14 +151,9 @@ def model_frame(model: ScoringModel, policy: Policy) -> AuditFrame:
 
 
 def approvals(policy: Policy, scores: np.ndarray) -> np.ndarray:
-    """Whether the policy's tier for each score approves (vectorised over the tier floors)."""
-    approved = np.zeros(len(scores), dtype=bool)
-    assigned = np.zeros(len(scores), dtype=bool)
-    for tier in policy.tiers:
-        reach = ~assigned if tier.min_score is None else ~assigned & (scores >= tier.min_score)
-        approved[reach] = tier.outcome == APPROVE
-        assigned |= reach
-    return approved
+    """Whether the policy's tier for each score approves."""
+    approving = np.array([tier.outcome == APPROVE for tier in policy.tiers])
+    return approving[policy.tier_indices(scores)]
 
 
 # --- Auditing -----------------------------------------------------------------------------------

@@ -53,12 +53,14 @@ class Application(SQLModel, table=True):
     currency: str = Field(max_length=3)
     term_months: int
     purpose: str = Field(max_length=32)
-    characteristics: str = Field(sa_column=Column(Text, nullable=False))  # JSON, model inputs
-    derivation: str = Field(sa_column=Column(Text, nullable=False))  # JSON, affordability etc.
-    cleansing: str = Field(sa_column=Column(Text, nullable=False))  # JSON list (field, rule)
-    duplicate_flags: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    # The model's inputs; their derivation (sources, affordability); what cleansing changed
+    # (field, rule); earlier applications the same person made.
+    characteristics: dict[str, Any] = Field(sa_column=Column(JSONValue, nullable=False))
+    derivation: dict[str, Any] = Field(sa_column=Column(JSONValue, nullable=False))
+    cleansing: list[dict[str, str]] = Field(sa_column=Column(JSONValue, nullable=False))
+    duplicate_flags: list[dict[str, Any]] = Field(sa_column=Column(JSONValue, nullable=False))
     # Keyed digests (HMAC) for duplicate detection: comparable, not reversible without the key.
-    national_id_digest: str = Field(max_length=64)
+    national_id_digest: str | None = Field(default=None, max_length=64)  # none yet: incomplete
     name_dob_digest: str = Field(max_length=64)
     model_version: str | None = Field(default=None, max_length=64)
     policy_version: str = Field(max_length=64)

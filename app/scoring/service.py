@@ -21,6 +21,7 @@ from app.auth.principal import Principal
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.models import DecisionPolicy, ScoringModel
 from app.scoring import repository
+from app.scoring.states import RegistryStatus
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.artifact import CompiledScorecard
 from risk_models.scorer import CompiledScorer
@@ -65,7 +66,7 @@ def register_model(session: Session, actor: Principal, result: TrainingResult, *
     sha = result.compiled.artifact_sha256
     trained_at = datetime.now(UTC)
     model = ScoringModel(
-        version=model_version_for(result, trained_at), status="candidate",
+        version=model_version_for(result, trained_at), status=RegistryStatus.CANDIDATE,
         trained_by=actor.actor_id, trained_at=trained_at, data_sha256=result.data_sha256,
         data_name=data_name[:200], target=target, protected_columns=json.dumps(protected),
         params=canonical_json(_json_safe(result.params.to_dict())),
@@ -86,10 +87,10 @@ def _switch_active(session: Session, row: ScoringModel | DecisionPolicy,
                    previous: ScoringModel | DecisionPolicy | None) -> None:
     """Retire ``previous`` before activating ``row``: one active version at every statement."""
     if previous is not None:
-        previous.status = "retired"
+        previous.status = RegistryStatus.RETIRED
         session.add(previous)
         session.flush()
-    row.status = "active"
+    row.status = RegistryStatus.ACTIVE
     session.add(row)
     session.flush()
 
@@ -99,7 +100,7 @@ def activate_model(session: Session, actor: Principal, version: str) -> ScoringM
     model = repository.model_by_version(session, version)
     if model is None:
         raise NotFound(f"no model version {version!r}", code="model_not_found")
-    if model.status == "active":
+    if model.status == RegistryStatus.ACTIVE:
         return model
     previous = repository.active_model(session)
     model.activated_at = datetime.now(UTC)
@@ -120,8 +121,8 @@ def register_policy(session: Session, actor: Principal, body: dict[str, Any], *,
         raise Conflict(f"policy version {version!r} exists already; versions are immutable",
                        code="policy_version_exists")
     text = canonical_json(body)
-    policy = DecisionPolicy(version=version, status="candidate", created_by=actor.actor_id,
-                            body=text, sha256=sha256_hex(text))
+    policy = DecisionPolicy(version=version, status=RegistryStatus.CANDIDATE,
+                            created_by=actor.actor_id, body=text, sha256=sha256_hex(text))
     session.add(policy)
     session.flush()
     append_event(session, actor, "policy.created", "policy", version, {"sha256": policy.sha256})
@@ -135,7 +136,7 @@ def activate_policy(session: Session, actor: Principal, version: str) -> Decisio
     policy = repository.policy_by_version(session, version)
     if policy is None:
         raise NotFound(f"no policy version {version!r}", code="policy_not_found")
-    if policy.status == "active":
+    if policy.status == RegistryStatus.ACTIVE:
         return policy
     previous = repository.active_policy(session)
     _switch_active(session, policy, previous)

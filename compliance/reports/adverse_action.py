@@ -202,31 +202,24 @@ def build_adverse_action_notice(notice: AdverseActionNotice) -> bytes:
     """
     story: list[Flowable] = [_letterhead(notice), Spacer(1, 6)]
     if ActionTaken(notice.action) is ActionTaken.INCOMPLETE:
-        story += [para("Your credit application is incomplete", "h1")]
-        story += _incomplete(notice)
-        story.append(_ecoa(notice.supervising_agency))
-        return build_pdf(
-            story,
-            kind=f"Notice of incompleteness {notice.application_ref}",
-            title=f"Notice of incompleteness {notice.application_ref}",
-            subject="Notice that a credit application is incomplete",
-            generated_at=notice.generated_at,
-            ledger_head=notice.ledger_head,
-        )
-    story += [para("Notice of action taken on your credit application", "h1")]
-    story += _action(notice)
-    story += _reasons(notice.reasons)
-    if notice.credit_score:
-        story += _score(notice.credit_score)
-    if notice.consumer_reporting_agency:
-        story += _agency(notice.consumer_reporting_agency)
-    story += _rights(notice)
+        name, subject = "Notice of incompleteness", "Notice that a credit application is incomplete"
+        story += [para("Your credit application is incomplete", "h1"), *_incomplete(notice)]
+    else:
+        name, subject = "Adverse action notice", "Notice of action taken on a credit application"
+        story += [para("Notice of action taken on your credit application", "h1")]
+        story += _action(notice)
+        story += _reasons(notice.reasons)
+        if notice.credit_score:
+            story += _score(notice.credit_score)
+        if notice.consumer_reporting_agency:
+            story += _agency(notice.consumer_reporting_agency)
+        story += _rights(notice)
     story.append(_ecoa(notice.supervising_agency))
     return build_pdf(
         story,
-        kind=f"Adverse action notice {notice.application_ref}",
-        title=f"Adverse action notice {notice.application_ref}",
-        subject="Notice of action taken on a credit application",
+        kind=f"{name} {notice.application_ref}",
+        title=f"{name} {notice.application_ref}",
+        subject=subject,
         generated_at=notice.generated_at,
         ledger_head=notice.ledger_head,
     )

@@ -19,16 +19,31 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON_VALUE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+JSON_COLUMNS = ('characteristics', 'derivation', 'cleansing', 'duplicate_flags')
+
+
+def _json_cast(column: str) -> dict[str, str]:
+    # PostgreSQL converts the text in place; SQLite stores JSON as text already.
+    if op.get_bind().dialect.name == "postgresql":
+        return {"postgresql_using": f"{column}::jsonb"}
+    return {}
 
 
 def upgrade() -> None:
     # Applications decided before this revision kept no inputs: they get an empty object,
-    # which a replay reports as not replayable rather than guessing. The server default stays:
-    # dropping it would make SQLite rebuild a table other rows reference.
-    # A plain ADD COLUMN: a batch operation could make SQLite rebuild the table, which the
-    # rows of decisions and identities reference.
-    op.add_column('applications', sa.Column('inputs', JSON_VALUE, nullable=False,
-                                            server_default=sa.text("'{}'")))
+    # which a replay reports as not replayable rather than guessing.
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('inputs', JSON_VALUE, nullable=False,
+                                      server_default=sa.text("'{}'")))
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.alter_column('inputs', server_default=None)
+        # An incomplete application may not have a national id yet.
+        batch_op.alter_column('national_id_digest', existing_type=sqlmodel.sql.sqltypes.AutoString(
+            length=64), nullable=True)
+        # What intake derived, kept as JSON rather than text parsed by hand.
+        for column in JSON_COLUMNS:
+            batch_op.alter_column(column, existing_type=sa.Text(), type_=JSON_VALUE,
+                                  existing_nullable=False, **_json_cast(column))
 
     with op.batch_alter_table('applicant_identities', schema=None) as batch_op:
         batch_op.alter_column('national_id', existing_type=sqlmodel.sql.sqltypes.AutoString(
@@ -133,4 +148,11 @@ def downgrade() -> None:
         batch_op.alter_column('national_id', existing_type=sqlmodel.sql.sqltypes.AutoString(
             length=40), nullable=False)
     with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.alter_column('national_id_digest', existing_type=sqlmodel.sql.sqltypes.AutoString(
+            length=64), nullable=False)
         batch_op.drop_column('inputs')
+        for column in JSON_COLUMNS:
+            batch_op.alter_column(column, existing_type=JSON_VALUE, type_=sa.Text(),
+                                  existing_nullable=False,
+                                  **({"postgresql_using": f"{column}::text"}
+                                     if op.get_bind().dialect.name == "postgresql" else {}))

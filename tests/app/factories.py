@@ -208,8 +208,8 @@ def application_row(*, app_id: str, submitted_by: str, submitted_at: datetime, s
             "submitted_by_role": submitted_by_role, "idempotency_key": None,
             "request_sha256": hashlib.sha256(app_id.encode()).hexdigest(), "status": status,
             "outcome": outcome, "risk_tier": risk_tier, "amount": amount, "currency": currency,
-            "term_months": term_months, "purpose": purpose, "characteristics": "{}",
-            "derivation": "{}", "cleansing": "[]", "duplicate_flags": "[]",
+            "term_months": term_months, "purpose": purpose, "characteristics": {},
+            "derivation": {}, "cleansing": [], "duplicate_flags": [],
             "national_id_digest": hashlib.sha256(b"nid" + app_id.encode()).hexdigest(),
             "name_dob_digest": hashlib.sha256(b"ndob" + app_id.encode()).hexdigest(),
             "model_version": model_version, "policy_version": POLICY_VERSION, "inputs": {}}

@@ -250,3 +250,15 @@ def test_no_more_than_four_reasons_even_when_more_rules_fire(run):
                    crm__checking_balance=Decimal("-100"), loan__term_months=60)
     assert len(decision.knockouts) > MAX_PRINCIPAL_REASONS
     assert len(decision.reasons) == MAX_PRINCIPAL_REASONS
+
+
+def test_tier_assignment_is_one_rule_for_one_score_and_for_many(default_policy):
+    import numpy as np
+
+    rationale = default_policy.cutoff_rationale
+    cuts = [rationale["approve_from_score"], rationale["decline_below_score"]]
+    scores = np.array([c + d for c in cuts for d in (-0.001, 0.0, 0.001)] + [0.0, 900.0])
+    one_by_one = [default_policy.tier_for(float(s)).name for s in scores]
+    together = [default_policy.tiers[i].name for i in default_policy.tier_indices(scores)]
+    assert one_by_one == together
+    assert one_by_one[:3] == ["medium", "low", "low"] and one_by_one[-2:] == ["high", "low"]
