@@ -211,8 +211,14 @@ cli.command("train")(train_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point: an un-migrated database is a plain message, not a trace."""
+    from app.db import DatabaseNotMigrated
+
+    try:
+        cli()
+    except DatabaseNotMigrated as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(2) from exc
 
 
 if __name__ == "__main__":

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1, description="Failed logins allowed per window.")
     login_window_seconds: int = Field(60, ge=1)
     db_echo: bool = False
+    # The largest request body accepted (413 beyond it, before parsing): an application
+    # document is a few kilobytes.
+    max_request_bytes: int = Field(64 * 1024, ge=1024)
 
     # Country of the lender: nationality elsewhere counts as foreign in fairness monitoring.
     domestic_country: str = Field("DE", pattern=r"^[A-Z]{2}$")

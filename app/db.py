@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
+from app.admission import gate_for
 from app.config import get_settings
+from app.errors import ServiceUnavailable
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -38,6 +41,12 @@ def _prepare_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Execution option of a connection that only reads (health probes): no write lock on SQLite.
+READ_ONLY = "riskdesk_read_only"
+# PostgreSQL connections per process: the pool and its overflow.
+POOL_SIZE, POOL_OVERFLOW = 10, 10
+
+
 def build_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` with riskdesk's per-backend settings.
 
@@ -52,8 +61,8 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
                                connect_args={"check_same_thread": False})
         _prepare_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10,
-                         max_overflow=10)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
+                         pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10)
 
 
 @lru_cache
@@ -82,10 +91,37 @@ def _writer_lock(engine: Engine) -> threading.Lock | None:
         return _sqlite_writers.setdefault(key, threading.Lock())
 
 
+class DatabaseNotMigrated(ServiceUnavailable):
+    code = "database_not_migrated"
+
+
+_migrated: set[str] = set()
+
+
+def require_migrated(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not at the newest migration, saying what to
+    do; checked once per process and database (a migration is not undone under a service)."""
+    key = str(engine.url)
+    if key in _migrated:
+        return
+    from app.migrations import current_revision, head_revision
+
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+        current = current_revision(conn)
+    head = head_revision()
+    if current != head:
+        raise DatabaseNotMigrated(
+            f"the database is at migration {current or '(none: empty)'}, not at the newest, "
+            f"{head}; run `riskdesk db upgrade` first")
+    _migrated.add(key)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commit when the block succeeds, roll back when it raises."""
-    engine = engine or get_engine()
+    if engine is None:
+        engine = get_engine()
+        require_migrated(engine)
     lock = _writer_lock(engine)
     if lock is not None:
         lock.acquire()
@@ -102,12 +138,36 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             lock.release()
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: the request's session, committed once when the endpoint succeeds."""
-    with session_scope() as session:
-        yield session
+def request_slots(engine: Engine) -> int:
+    """How many requests may hold a database session at once: SQLite admits one writer (and
+    every request may write the ledger), PostgreSQL as many as the pool has connections."""
+    return 1 if engine.dialect.name == "sqlite" else POOL_SIZE + POOL_OVERFLOW
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """FastAPI dependency: the request's session, committed once when the endpoint succeeds.
+
+    The request first waits for a database slot on the event loop (:class:`app.admission.Gate`),
+    never in a worker thread: a thread that waited for the lock while holding one of the worker
+    threads could starve the holder of the thread it needs to finish, and hang the service.
+    Past the gate's bound the request is refused with 503 and ``Retry-After``.
+    """
+    engine = get_engine()
+    if str(engine.url) not in _migrated:
+        await run_in_threadpool(require_migrated, engine)
+    async with gate_for(request.app, engine):
+        session = Session(engine, expire_on_commit=False)
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
 
 
 # scope="function" makes FastAPI run the commit before the response is sent, so a request is only
-# acknowledged once its change and its ledger event are durable (and a failed commit becomes a 500).
+# acknowledged once its change and its ledger event are durable (and a failed commit becomes an
+# error response).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.applications.endpoints import monitoring_router
@@ -21,6 +23,7 @@ from app.auth.permissions import declared_roles
 from app.errors import RiskdeskError, error_body
 from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
+from app.limits import BodySizeLimit
 from app.notices.endpoints import router as notices_router
 from app.reports.endpoints import router as reports_router
 from app.scoring.endpoints import router as scoring_router
@@ -72,9 +75,11 @@ def _exception_name(exc: BaseException) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RiskdeskError)
     async def _domain_error(_request: Request, exc: RiskdeskError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = dict(exc.headers or {})
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(error_body(exc.code, exc.message, exc.details),
-                            status_code=exc.status_code, headers=headers)
+                            status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -90,6 +95,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A lost or refused connection is the database being unavailable, not a bug: the pool
+        # replaces dead connections (pre-ping), so a retry succeeds once the database is back.
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            logger.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                           _exception_name(exc))
+            return JSONResponse(error_body("database_unavailable", "the database cannot be "
+                                           "reached; nothing was saved; retry shortly"),
+                                status_code=503, headers={"Retry-After": "1"})
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> JSONResponse:
+        return JSONResponse(error_body("overloaded", "no database connection came free; "
+                                       "retry shortly"), status_code=503,
+                            headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -136,6 +159,7 @@ def create_app() -> FastAPI:
         "reasons, fairness audits, regulatory reports and a verifiable audit ledger.",
     )
     _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
     for router in (health_router, auth_public_router, auth_router, users_router, audit_router,
                    applications_router, monitoring_router, notices_router, scoring_router,
                    fairness_router, reports_router):

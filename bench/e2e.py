@@ -56,8 +56,9 @@ def prepare(url: str, data_dir: str, training) -> None:  # type: ignore[no-untyp
 
 
 def serve(url: str, data_dir: str, port: int) -> subprocess.Popen:
+    # The documents carry voluntary monitoring data, as a self-testing lender collects it.
     env = {**os.environ, "RISKDESK_DATABASE_URL": url, "RISKDESK_DATA_DIR": data_dir,
-           "RISKDESK_SECRET_KEY": SECRET}
+           "RISKDESK_SECRET_KEY": SECRET, "RISKDESK_MONITORING_COLLECTION": "self_test"}
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "app.main:app", "--port", str(port),
          "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)

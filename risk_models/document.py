@@ -10,6 +10,7 @@ non-identifying inputs can be kept apart from them (:func:`non_identifying_input
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -47,8 +48,23 @@ def _plausible_past(value: date) -> date:
 PastDate = Annotated[date, AfterValidator(_plausible_past)]
 
 
+# NUL and the other control characters but tab, line feed and carriage return: no text field
+# has a use for them, and some (NUL) are refused by the database or break what is printed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class Strict(BaseModel):
+    """A request body: unknown fields are refused, and so are control characters in text."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
+            raise ValueError("text must not contain NUL or other control characters")
+        return value
 
 
 class Loan(Strict):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.errors import ServiceUnavailable
 from app.models import ReasonCatalogVersion
+from app.models.base import utcnow
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.reasons import ReasonCatalog
 
@@ -32,10 +35,14 @@ def reason_catalog(session: Session) -> ReasonCatalog:
         return catalog
     row = session.get(ReasonCatalogVersion, catalog.version)
     if row is None:
-        # Not remembered as registered yet: this transaction may still roll back.
-        session.add(ReasonCatalogVersion(version=catalog.version, sha256=sha,
-                                         body=dict(catalog.table)))
-        session.flush()
+        # Concurrent first decisions may each find no row: the first insert wins, the others
+        # (waiting on it in PostgreSQL) insert nothing. Not remembered as registered yet: this
+        # transaction may still roll back.
+        insert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+                  else sqlite_insert)
+        session.execute(insert(ReasonCatalogVersion).values(
+            version=catalog.version, sha256=sha, body=dict(catalog.table),
+            registered_at=utcnow()).on_conflict_do_nothing(index_elements=["version"]))
         return catalog
     if row.sha256 != sha:
         raise ServiceUnavailable(

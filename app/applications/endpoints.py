@@ -26,6 +26,7 @@ from app.db import SessionDep
 from app.models import Application, Decision, NoticeObligation
 from app.notices import repository as notices_repository
 from app.notices.schemas import NoticePublic, notice_public
+from app.params import Offset
 from risk_models.document import MONITORING_DISCLOSURE
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -109,7 +110,7 @@ def list_applications(
     officer: Annotated[str | None, Query(description="Submitting actor id")] = None,
     submitted_from: Annotated[datetime | None, Query(alias="from")] = None,
     submitted_to: Annotated[datetime | None, Query(alias="to")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ApplicationPage:
     """List applications, newest first; loan officers see only their own."""

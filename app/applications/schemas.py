@@ -7,18 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from app.notices.schemas import NoticePublic
-from risk_models.document import ApplicationDocument
+from risk_models.document import ApplicationDocument, Strict
 from risk_models.reasons import MAX_PRINCIPAL_REASONS
 
 # The request body of POST /applications is the application document, validated as such.
 ApplicationCreate = ApplicationDocument
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 # --- Responses ----------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from app.auth.deps import RequireAction, SettingsDep
 from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
+from app.params import MAX_INT32
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 LedgerReader = Annotated[Principal, RequireAction(Action.LEDGER_READ)]
@@ -63,7 +64,7 @@ def list_events(
     action: Annotated[str | None, Query(description="e.g. decision.made")] = None,
     occurred_from: Annotated[datetime | None, Query(alias="from")] = None,
     occurred_to: Annotated[datetime | None, Query(alias="to")] = None,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    after_seq: Annotated[int | None, Query(ge=0, le=MAX_INT32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditEventPage:
     """Search the ledger by entity, actor, action and time range, oldest first."""

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from risk_models.document import Strict
+
 
 class VerificationPublic(BaseModel):
     ok: bool = Field(description="True when every event hashes and links correctly.")
@@ -17,7 +19,7 @@ class VerificationPublic(BaseModel):
     problem: str | None = Field(None, description="What is wrong at first_bad_seq.")
 
 
-class CheckpointPublic(BaseModel):
+class CheckpointPublic(Strict):
     model_config = ConfigDict(extra="forbid")
     head_seq: int = Field(ge=0, description="Sequence number of the chain head.")
     head_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="Hash of the chain head.")

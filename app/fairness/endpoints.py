@@ -19,6 +19,7 @@ from app.fairness.schemas import (
     FairnessAuditSummary,
 )
 from app.models import FairnessAudit
+from app.params import Offset, RowId
 
 router = APIRouter(prefix="/fairness", tags=["fairness"])
 Runner = Annotated[Principal, RequireAction(Action.FAIRNESS_RUN)]
@@ -52,7 +53,7 @@ def list_audits(
     source: Annotated[Literal["model", "decisions"] | None,
                       Query(description="Only audits of this source.")] = None,
     model_version: Annotated[str | None, Query(description="Only audits of this model.")] = None,
-    offset: Annotated[int, Query(ge=0, description="Audits to skip.")] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Audits per page.")] = 50,
 ) -> FairnessAuditPage:
     """Stored audits, newest first, without their full results."""
@@ -63,6 +64,6 @@ def list_audits(
 
 
 @router.get("/audits/{audit_id}", response_model=FairnessAuditPublic)
-def get_audit(audit_id: int, session: SessionDep, actor: Reader) -> FairnessAuditPublic:
+def get_audit(audit_id: RowId, session: SessionDep, actor: Reader) -> FairnessAuditPublic:
     """One stored audit with its full result."""
     return _public(service.get_audit(session, audit_id))

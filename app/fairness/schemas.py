@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from risk_models.document import Strict
+
 MAX_BOOTSTRAP_ROUNDS = 2000
 ATTRIBUTE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 
 
-class ThresholdsIn(BaseModel):
+class ThresholdsIn(Strict):
     model_config = ConfigDict(extra="forbid")
     min_air: float = Field(0.80, gt=0, le=1, description="Adverse impact ratios below this are "
                                                          "flagged (when also significant).")
@@ -22,7 +24,7 @@ class ThresholdsIn(BaseModel):
     ci_level: float = Field(0.95, gt=0, lt=1, description="Coverage of the bootstrap intervals.")
 
 
-class FairnessAuditCreate(BaseModel):
+class FairnessAuditCreate(Strict):
     """What to audit and how. ``source`` decides which of the other scope fields are needed."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.db import get_engine
+from app.db import READ_ONLY, get_engine
 from app.migrations import current_revision, head_revision
 
 # Public by design: probes carry no data and must work without credentials.
@@ -24,7 +24,7 @@ def readyz() -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
     head = head_revision()
     try:
-        with get_engine().connect() as conn:
+        with get_engine().connect().execution_options(**{READ_ONLY: True}) as conn:
             conn.execute(text("SELECT 1"))
             current = current_revision(conn)
     except Exception as exc:  # any failure to reach the database means "not ready"

@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.errors import Conflict
 from app.notices import repository, service
 from app.notices.schemas import DeliveryCreate, NoticePage, NoticePublic, notice_public
+from app.params import Offset
 from app.reports.schemas import ReportCreate, ReportKind
 from app.reports.service import create_report
 from risk_models.notices import OPEN_STATUSES
@@ -32,7 +33,7 @@ def list_notices(
     status: Literal["pending", "generated", "delivered", "withdrawn"] | None = None,
     kind: Literal["decline", "counteroffer", "incomplete"] | None = None,
     overdue: Annotated[bool, Query(description="Only open notices past their due date.")] = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> NoticePage:
     """Notice obligations, earliest due first; loan officers see those of their applications."""

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.models import NoticeObligation
 from app.models.base import utcnow
 from app.notices.service import is_overdue
+from risk_models.document import Strict
 from risk_models.notices import DELIVERY_CHANNELS, DeliveryChannel
 
 
@@ -53,7 +54,7 @@ class NoticePage(BaseModel):
     limit: int = Field(description="Page size.")
 
 
-class DeliveryCreate(BaseModel):
+class DeliveryCreate(Strict):
     model_config = ConfigDict(extra="forbid")
 
     channel: DeliveryChannel = Field(

@@ -16,6 +16,7 @@ from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
 from app.models import Report
+from app.params import Offset, RowId
 from app.reports import service
 from app.reports.schemas import ReportCreate, ReportKind, ReportPage, ReportPublic
 
@@ -53,7 +54,7 @@ def list_reports(
     kind: Annotated[ReportKind | None, Query(description="Only reports of this kind.")] = None,
     application_id: Annotated[str | None, Query(description="Only reports on this "
                                                             "application.")] = None,
-    offset: Annotated[int, Query(ge=0, description="Reports to skip.")] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Reports per page.")] = 50,
 ) -> ReportPage:
     """The reports the caller may read, newest first (metadata only)."""
@@ -64,7 +65,7 @@ def list_reports(
 
 
 @router.get("/{report_id}", response_model=ReportPublic)
-def get_report(report_id: int, session: SessionDep, actor: Reader) -> ReportPublic:
+def get_report(report_id: RowId, session: SessionDep, actor: Reader) -> ReportPublic:
     """One report's metadata."""
     return _public(service.get_report(session, actor, report_id))
 
@@ -72,7 +73,7 @@ def get_report(report_id: int, session: SessionDep, actor: Reader) -> ReportPubl
 @router.get("/{report_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}},
                              "description": "The PDF; its sha256 equals the stored one."}})
-def download_report(report_id: int, session: SessionDep, actor: Reader) -> Response:
+def download_report(report_id: RowId, session: SessionDep, actor: Reader) -> Response:
     """The PDF bytes; each download is recorded in the ledger (``report.downloaded``)."""
     report = service.download_report(session, actor, report_id)
     return Response(content=report.pdf, media_type="application/pdf", headers={

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from risk_models.document import Strict
+
 
 class ReportKind(StrEnum):
     ADVERSE_ACTION = "adverse_action"
@@ -35,7 +37,7 @@ def _for_kind(name: str, value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(Strict):
     """``kind`` and that kind's parameters."""
 
     model_config = ConfigDict(extra="forbid")

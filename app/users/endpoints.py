@@ -10,6 +10,7 @@ from app.auth.deps import RequireAction
 from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
+from app.params import RowId
 from app.users import repository, service
 from app.users.schemas import (
     ApiKeyCreate,
@@ -40,7 +41,7 @@ def list_users(session: SessionDep, actor: Admin) -> list[UserPublic]:
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, actor: Admin) -> UserPublic:
+def update_user(user_id: RowId, body: UserUpdate, session: SessionDep, actor: Admin) -> UserPublic:
     """Change a user's role, disable or re-enable them, or reset their password."""
     user = service.update_user(session, actor, user_id, body)
     return UserPublic.model_validate(user, from_attributes=True)
@@ -62,7 +63,7 @@ def list_api_keys(session: SessionDep, actor: Admin) -> list[ApiKeyPublic]:
 
 
 @router.delete("/api-keys/{record_id}", response_model=ApiKeyPublic)
-def revoke_api_key(record_id: int, session: SessionDep, actor: Admin) -> ApiKeyPublic:
+def revoke_api_key(record_id: RowId, session: SessionDep, actor: Admin) -> ApiKeyPublic:
     """Revoke an API key; requests with it are refused from now on."""
     return ApiKeyPublic.model_validate(service.revoke_api_key(session, actor, record_id),
                                        from_attributes=True)

@@ -7,12 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.roles import Role
+from risk_models.document import Strict
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 MIN_PASSWORD_LENGTH = 12
 
 
-class UserCreate(BaseModel):
+class UserCreate(Strict):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(pattern=USERNAME_PATTERN, description="3-64 of a-z, 0-9, '.', '_', '-'.")
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256,
@@ -20,7 +21,7 @@ class UserCreate(BaseModel):
     role: Role = Field(description="The one role the user acts with.")
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Strict):
     model_config = ConfigDict(extra="forbid")
     role: Role | None = Field(None, description="New role.")
     is_active: bool | None = Field(None, description="False disables sign-in and all tokens.")
@@ -36,7 +37,7 @@ class UserPublic(BaseModel):
     created_at: datetime = Field(description="When the account was created (UTC).")
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Strict):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=128, description="What integration uses the key.")
     role: Role = Field(description="The one role the key acts with.")
