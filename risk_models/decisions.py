@@ -32,7 +32,7 @@ from risk_models.scorer import CompiledScorer, ScoreResult
 from risk_models.terms import (
     LoanTerms,
     affordable_principal,
-    counteroffer,
+    longer_terms,
     max_affordable_payment,
     quote,
 )
@@ -78,11 +78,13 @@ class KnockOut:
 @dataclass(frozen=True)
 class Offer:
     """Priced terms with their own affordability: the cap and the most that fits at *these*
-    terms' term and rate."""
+    terms' term and rate. ``risk_tier`` is the tier the application scores in with these terms
+    (a counteroffer is scored at its own amount and term)."""
 
     terms: LoanTerms
     max_monthly_payment: Decimal | None
     max_affordable_amount: Decimal | None
+    risk_tier: str | None = None
 
     @property
     def affordable(self) -> bool | None:
@@ -97,6 +99,7 @@ class Offer:
             "max_monthly_payment": _text(self.max_monthly_payment),
             "max_affordable_amount": _text(self.max_affordable_amount),
             "affordable": self.affordable,
+            "risk_tier": self.risk_tier,
         }
 
 
@@ -214,14 +217,66 @@ def max_monthly_payment(inputs: ApplicationInputs, policy: Policy) -> Decimal | 
     return max_affordable_payment(income, inputs.kyc.monthly_obligations, policy.dti_cap)
 
 
-def offer_for(terms: LoanTerms, max_payment: Decimal | None) -> Offer:
+def offer_for(terms: LoanTerms, max_payment: Decimal | None,
+              risk_tier: str | None = None) -> Offer:
     """``terms`` with the affordability computed at their own term and rate."""
     return Offer(
         terms=terms,
         max_monthly_payment=max_payment,
         max_affordable_amount=None if max_payment is None
         else affordable_principal(max_payment, terms.apr, terms.term_months),
+        risk_tier=risk_tier,
     )
+
+
+# The amounts a counteroffer tries below an unaffordable request, at most.
+COUNTEROFFER_AMOUNT_TRIES = 50
+
+
+def counteroffer_for(inputs: ApplicationInputs, *, scorer: CompiledScorer, policy: Policy,
+                     as_of: date, max_payment: Decimal) -> Offer | None:
+    """An affordable alternative that the score approves at its own terms, or ``None``.
+
+    First the shortest longer term for the same amount, then the largest smaller amount at the
+    requested term. Every candidate is derived, scored and priced at its own tier's rate, as if
+    applied for: a longer term or another amount moves the characteristics, so an offer priced
+    at the request's tier could be one the model would refer or decline.
+    """
+    loan = inputs.loan
+
+    def approved(amount: Decimal, term: int) -> Offer | None:
+        if policy.limit_violations(loan.currency, amount, term):
+            return None
+        variant = inputs.model_copy(update={"loan": loan.model_copy(
+            update={"amount": amount, "term_months": term})})
+        derivation = derive_characteristics(variant, as_of=as_of, policy=policy)
+        tier = policy.tier_for(scorer.score_applicant(derivation.characteristics).score)
+        if tier.outcome != APPROVE:
+            return None
+        offer = offer_for(quote(amount, loan.currency, term, tier.apr), max_payment, tier.name)
+        return offer if offer.affordable else None
+
+    for term in longer_terms(loan.term_months, policy.max_term_months, policy.term_step_months):
+        found = approved(loan.amount, term)
+        if found is not None:
+            return found
+    step = policy.counteroffer_amount_step
+    lowest_apr = min(t.apr for t in policy.tiers if t.outcome == APPROVE)
+    amount = min(affordable_principal(max_payment, lowest_apr, loan.term_months, step),
+                 loan.amount - step)
+    for _ in range(COUNTEROFFER_AMOUNT_TRIES):
+        if amount < policy.currencies[loan.currency].min_amount or amount <= 0:
+            return None
+        found = approved(amount, loan.term_months)
+        if found is not None:
+            return found
+        amount -= step
+    return None
+
+
+# Knock-outs no one may approve over: a minor cannot contract, and a confirmed sanctions match
+# may not be lent to.
+NOT_OVERRIDABLE = frozenset({"KO-AGE", "KO-SANCTIONS-MATCH"})
 
 
 def approval_offer(inputs: ApplicationInputs, policy: Policy, tier_name: str) -> Offer:
@@ -230,15 +285,27 @@ def approval_offer(inputs: ApplicationInputs, policy: Policy, tier_name: str) ->
     tier = next(t for t in policy.tiers if t.name == tier_name)
     loan = inputs.loan
     return offer_for(quote(loan.amount, loan.currency, loan.term_months, tier.apr),
-                     max_monthly_payment(inputs, policy))
+                     max_monthly_payment(inputs, policy), tier.name)
+
+
+def approval_refusals(record: dict[str, Any], offer: Offer) -> list[str]:
+    """Why no one may approve the application of ``record`` on ``offer``: knock-outs no one may
+    override, what the application still lacks, and a payment over the affordability cap (an
+    automated approval is never unaffordable, and neither is an underwriter's)."""
+    refusals = [f"{k['code']}: {k['statement']}" for k in record.get("knockouts", [])
+                if k["code"] in NOT_OVERRIDABLE]
+    refusals += [f"missing: {item}" for item in record.get("incomplete", [])]
+    if offer.affordable is False:
+        refusals.append(f"the monthly payment of {offer.terms.monthly_payment} "
+                        f"{offer.terms.currency} is over the {offer.max_monthly_payment} cap")
+    return refusals
 
 
 def outcome_if_counteroffer_accepted(record: dict[str, Any]) -> str:
-    """The outcome once the applicant accepts a stored record's counteroffer: the score's tier
-    decides, and a knock-out that refers still refers (a counteroffer never follows one that
-    declines)."""
-    refers = any(k["action"] == REFER for k in record["knockouts"])
-    return REFER if refers or record["tier_outcome"] == REFER else APPROVE
+    """The outcome once the applicant accepts a stored record's counteroffer: the offer's own
+    score approves (by construction), and a knock-out that refers still refers."""
+    refers = any(k["action"] == REFER for k in record["knockouts"] if k["code"] != "KO-DTI")
+    return REFER if refers else APPROVE
 
 
 def _outcome(tier_outcome: str, hits: list[tuple[str, str]]) -> str:
@@ -292,18 +359,15 @@ def decide_application(
     hits = knockouts_of(inputs, missing)
     max_payment = max_monthly_payment(inputs, policy)
     requested = offer_for(quote(loan.amount, loan.currency, loan.term_months, tier.apr),
-                          max_payment)
+                          max_payment, tier.name)
     offer = None
     if requested.affordable is False:
-        if tier.outcome != DECLINE and all(action != DECLINE for _, action in hits):
-            alternative = counteroffer(
-                loan.amount, loan.currency, loan.term_months, tier.apr, max_payment or Decimal(0),
-                max_term_months=policy.max_term_months,
-                min_amount=policy.currencies[loan.currency].min_amount,
-                term_step_months=policy.term_step_months,
-                amount_step=policy.counteroffer_amount_step,
-            )
-            offer = None if alternative is None else offer_for(alternative, max_payment)
+        # No counteroffer while anything declines, or while the application is incomplete: its
+        # notice must ask for what is missing first.
+        if (tier.outcome != DECLINE and not missing
+                and all(action != DECLINE for _, action in hits)):
+            offer = counteroffer_for(inputs, scorer=scorer, policy=policy, as_of=as_of,
+                                     max_payment=max_payment or Decimal(0))
         hits.append(("KO-DTI", DECLINE))
     details = {
         "cap": f"{(policy.dti_cap * 100).normalize():f}%", "currency": loan.currency,
@@ -314,7 +378,10 @@ def decide_application(
     knockouts = tuple(KnockOut(code, action, reason.statement)
                       for (code, action), reason in zip(hits, knockout_reasons, strict=True))
     outcome = _outcome(tier.outcome, hits)
-    score_used = outcome != APPROVE and tier.outcome != APPROVE
+    # The score was used when it alone would have reached this outcome: a declining tier for a
+    # decline, a referring tier for a referral. A knock-out that declines a referred score
+    # decided by itself, and its notice says nothing of a score.
+    score_used = tier.outcome == outcome != APPROVE
     # The score's key factors: every characteristic that worked against the applicant, for the
     # score disclosure of a notice; none when the score played no part in the outcome.
     key_factors = principal_reasons(

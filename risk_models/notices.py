@@ -17,7 +17,7 @@ class NoticeKind(StrEnum):
     """The notice an adverse action owes."""
 
     DECLINE = "decline"  # statement of specific reasons, §1002.9(a)(2); FCRA §615(a)
-    COUNTEROFFER = "counteroffer"  # §1002.9(a)(1)(iv): unless the counteroffer is accepted
+    COUNTEROFFER = "counteroffer"  # the counteroffer with its adverse action notice
     INCOMPLETE = "incomplete"  # notice of incompleteness, §1002.9(c)(2)
 
 
@@ -42,8 +42,11 @@ DELIVERY_CHANNELS = tuple(str(c) for c in DeliveryChannel)
 DECLINE_NOTICE_DAYS = 30
 # §1002.9(a)(1)(ii) and (c)(1): 30 days after an incomplete application is received.
 INCOMPLETE_NOTICE_DAYS = 30
-# §1002.9(a)(1)(iv): 90 days after a counteroffer the applicant neither accepts nor uses.
-COUNTEROFFER_NOTICE_DAYS = 90
+# A counteroffer is the action taken on a completed application: notified within 30 days
+# (§1002.9(a)(1)(i)), with the adverse action notice given alongside it, which
+# §1002.9(a)(1)(iv) allows; its 90 days apply only to a notice sent after a counteroffer
+# already made goes unaccepted.
+COUNTEROFFER_NOTICE_DAYS = 30
 # §1002.9(c)(2): a reasonable period for the applicant to supply what is missing.
 INCOMPLETE_RESPONSE_DAYS = 30
 

@@ -1,4 +1,5 @@
-"""Loan terms: the annuity payment, the affordable amount under a DTI cap, and counteroffers.
+"""Loan terms: the annuity payment, the affordable amount under a DTI cap, and the terms a
+counteroffer tries.
 
 All money is ``Decimal``; APRs are fractions (``Decimal("0.069")`` is 6.9 %) applied as a nominal
 annual rate compounded monthly. Payments round half up to the cent.
@@ -96,35 +97,10 @@ def quote(amount: Decimal, currency: str, term_months: int, apr: Decimal) -> Loa
     )
 
 
-def counteroffer(
-    amount: Decimal,
-    currency: str,
-    term_months: int,
-    apr: Decimal,
-    max_payment: Decimal,
-    *,
-    max_term_months: int,
-    min_amount: Decimal,
-    term_step_months: int = 6,
-    amount_step: Decimal = Decimal("100"),
-) -> LoanTerms | None:
-    """An affordable alternative to an unaffordable request, or ``None``.
-
-    First the shortest longer term (in ``term_step_months`` steps, up to ``max_term_months``)
-    whose payment fits ``max_payment`` for the same amount; otherwise the largest amount, a
-    multiple of ``amount_step`` and at least ``min_amount``, that fits at the requested term
-    (the applicant's chosen term is kept). ``None`` if the request is already affordable or
-    nothing fits.
-    """
-    if monthly_payment(amount, apr, term_months) <= max_payment:
-        return None
-    candidates = list(range(term_months + term_step_months, max_term_months + 1, term_step_months))
-    if max_term_months > term_months and max_term_months not in candidates:
-        candidates.append(max_term_months)
-    for longer_term in candidates:
-        if monthly_payment(amount, apr, longer_term) <= max_payment:
-            return quote(amount, currency, longer_term, apr)
-    smaller = affordable_principal(max_payment, apr, term_months, step=amount_step)
-    if smaller >= min_amount and smaller > 0:
-        return quote(smaller, currency, term_months, apr)
-    return None
+def longer_terms(term_months: int, max_term_months: int, step_months: int) -> list[int]:
+    """The terms a counteroffer tries after ``term_months``: every ``step_months`` up to the
+    longest the policy lends, and that longest term itself."""
+    terms = list(range(term_months + step_months, max_term_months + 1, step_months))
+    if max_term_months > term_months and max_term_months not in terms:
+        terms.append(max_term_months)
+    return terms

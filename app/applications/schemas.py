@@ -62,6 +62,9 @@ class TermsPublic(BaseModel):
                           "null when income is unknown.")
     affordable: bool | None = Field(None, description="Whether this offer's payment fits the "
                                                       "cap, at this offer's own term and APR.")
+    risk_tier: str | None = Field(None, description="The tier the application scores in with "
+                                                    "these terms (a counteroffer is scored at "
+                                                    "its own amount and term).")
 
 
 class DuplicateFlag(BaseModel):

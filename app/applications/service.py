@@ -23,7 +23,7 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
-from app.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from app.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from app.models import (
     ApplicantIdentity,
     Application,
@@ -41,6 +41,7 @@ from risk_models.decisions import (
     DecisionRecord,
     OutsidePolicyError,
     approval_offer,
+    approval_refusals,
     decide_application,
     outcome_if_counteroffer_accepted,
 )
@@ -158,8 +159,9 @@ def submit(session: Session, settings: Settings, actor: Principal,
     name_dob_digest = keyed_digest(settings, "name_dob",
                                    f"{kyc.full_name.casefold()}|{kyc.date_of_birth}")
     duplicates = [
-        {"kind": "national_id" if a.national_id_digest == national_id_digest
-         else "name_and_date_of_birth", "application_id": a.id,
+        {"kind": "national_id" if national_id_digest is not None
+         and a.national_id_digest == national_id_digest else "name_and_date_of_birth",
+         "application_id": a.id,
          "submitted_at": a.submitted_at.isoformat()}
         for a in repository.possible_duplicates(
             session, national_id_digest=national_id_digest, name_dob_digest=name_dob_digest,
@@ -295,8 +297,14 @@ def review(session: Session, actor: Principal, application_id: str, *, outcome: 
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
+    if application.submitted_by == actor.actor_id:
+        # Separation of duties: whoever submitted an application never decides it.
+        raise Forbidden("you submitted this application; another underwriter decides it",
+                        code="own_application")
     decisions = repository.decisions_of(session, application_id)
     automated = decisions[0]
+    accepted = next((d for d in reversed(decisions)
+                     if d.kind == DecisionKind.COUNTEROFFER_ACCEPTED), None)
     kind = (DecisionKind.REVIEW if application.status in (ApplicationStatus.REFERRED,
                                                           ApplicationStatus.INCOMPLETE)
             else DecisionKind.OVERRIDE)
@@ -310,10 +318,19 @@ def review(session: Session, actor: Principal, application_id: str, *, outcome: 
         record["reasons"] = _review_reasons(automated, catalog, reason_codes)
         record["knockouts"] = automated.record.get("knockouts", [])
         record["adverse_action"] = str(AdverseAction.DECLINE)
+    elif accepted is not None:
+        # The applicant accepted the counteroffer: those are the terms approved.
+        record["terms"] = accepted.record["terms"]
+        record["adverse_action"] = None
     else:
         policy = _policy_version(session, automated.policy_version)
         inputs = ApplicationInputs.model_validate(application.inputs)
-        record["terms"] = approval_offer(inputs, policy, automated.risk_tier or "").to_dict()
+        offer = approval_offer(inputs, policy, automated.risk_tier or "")
+        refusals = approval_refusals(automated.record, offer)
+        if refusals:
+            raise Conflict("this application cannot be approved: " + "; ".join(refusals),
+                           code="not_approvable", details={"refusals": refusals})
+        record["terms"] = offer.to_dict()
         record["adverse_action"] = None
     row = Decision(
         id=uuid.uuid4().hex, application_id=application_id, kind=kind, created_at=now,
@@ -364,7 +381,10 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
     now = datetime.now(UTC)
     if accept:
         outcome = outcome_if_counteroffer_accepted(automated.record)
-        kind, status = DecisionKind.COUNTEROFFER_ACCEPTED, ApplicationStatus.COUNTEROFFER_ACCEPTED
+        # Still to be reviewed (a knock-out refers it): it joins the underwriters' referrals.
+        kind, status = DecisionKind.COUNTEROFFER_ACCEPTED, (
+            ApplicationStatus.REFERRED if outcome == REFER
+            else ApplicationStatus.COUNTEROFFER_ACCEPTED)
         record: dict[str, Any] = {"outcome": outcome, "adverse_action": None, "reasons": [],
                                   "knockouts": [], "terms": offered, "counteroffer": None,
                                   "incomplete": []}

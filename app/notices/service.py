@@ -64,7 +64,9 @@ def mark_generated(session: Session, actor: Principal, obligation: NoticeObligat
     obligation.status = NoticeStatus.GENERATED
     obligation.report_id = report_id
     obligation.generated_at = now
-    obligation.respond_by = respond_by(NoticeKind(obligation.kind), now.date())
+    # The date given to the applicant is the one on the first notice: a copy does not move it.
+    obligation.respond_by = obligation.respond_by or respond_by(NoticeKind(obligation.kind),
+                                                                now.date())
     session.add(obligation)
     session.flush()
     append_event(session, actor, "notice.generated", "notice", obligation.id, {

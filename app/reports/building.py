@@ -23,6 +23,7 @@ from app.fairness import service as fairness
 from app.models import Report
 from app.reports.inputs.adverse_action import (
     adverse_action_input,
+    notice_action,
     notice_to_build,
     require_application,
 )
@@ -69,7 +70,8 @@ def resolve_parameters(session: Session, actor: Principal, body: ReportCreate) -
         check_own_application(actor, application)
         obligation = notice_to_build(session, application)
         return {"application_id": application.id, "decision_id": obligation.decision_id,
-                "notice_id": obligation.id}
+                "notice_id": obligation.id,
+                "action": str(notice_action(application, obligation))}
     if body.kind == ReportKind.MODEL_VALIDATION:
         model = fairness.resolve_model(session, given["model_version"])
         try:

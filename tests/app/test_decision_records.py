@@ -400,3 +400,111 @@ def test_an_officer_cannot_generate_another_officers_notice(client, auth_headers
     response = client.post(f"/notices/{notice['id']}/generate",
                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
+
+
+# --- What no one may do, and what a counteroffer must be --------------------------------------
+
+MINOR = {"kyc.date_of_birth": "2012-01-01", "kyc.residence_start_date": "2015-01-01",
+         "kyc.employment.start_date": "2026-01-01"}
+# A referring score (overdrawn, little savings) with an unaffordable request.
+COUNTEROFFERED_MEDIUM = {**COUNTEROFFERED, "crm.checking_balance": "-150.00",
+                         "crm.savings_balance": "20.00"}
+
+
+@pytest.mark.parametrize("change", [
+    MINOR, {"kyc.sanctions_screening.status": "confirmed_match"},
+    {"kyc.monthly_income": None}, COUNTEROFFERED,
+])
+def test_no_underwriter_approves_what_a_rule_forbids(client, auth_headers, change):
+    body = _submit(client, auth_headers["loan_officer"], good_application(**change))
+    response = client.post(f"/applications/{body['id']}/review", json={
+        "outcome": "approve", "note": "Looks fine to me on the phone."},
+        headers=auth_headers["underwriter"])
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "not_approvable"
+    after = client.get(f"/applications/{body['id']}", headers=auth_headers["underwriter"]).json()
+    assert after["outcome"] == body["outcome"]
+
+
+def test_nobody_decides_an_application_they_submitted(client, auth_headers):
+    body = _submit(client, auth_headers["admin"], risky_application())
+    response = client.post(f"/applications/{body['id']}/review", json={
+        "outcome": "approve", "note": "Collateral outside the model."},
+        headers=auth_headers["admin"])
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "own_application"
+
+
+def test_a_counteroffer_is_scored_and_priced_at_its_own_terms(client, auth_headers):
+    body = _submit(client, auth_headers["loan_officer"],
+                   good_application(**COUNTEROFFERED_MEDIUM))
+    offer = body["counteroffer"]
+    if offer is not None:
+        assert offer["risk_tier"] == "low" and offer["apr"] == "0.069"
+        assert offer["affordable"] is True
+
+
+def test_no_counteroffer_the_model_would_not_approve_at_its_own_terms(client, auth_headers):
+    body = _submit(client, auth_headers["loan_officer"], good_application(**{
+        "crm.checking_balance": "-150.00", "crm.savings_balance": "20.00",
+        "bureau.credit_history": "critical_account", "loan.amount": "5000.00",
+        "loan.term_months": 6, "kyc.monthly_income": "800.00",
+        "kyc.monthly_obligations": "200.00", "loan.purpose": "business"}))
+    assert body["outcome"] == "decline"
+    offer = body["counteroffer"]
+    assert offer is None or offer["risk_tier"] == "low"
+
+
+def test_no_counteroffer_while_the_application_is_incomplete(client, auth_headers):
+    body = _submit(client, auth_headers["loan_officer"],
+                   good_application(**{**COUNTEROFFERED, "kyc.national_id": None}))
+    assert body["counteroffer"] is None and body["outcome"] == "decline"
+    assert {"KO-DTI", "KO-KYC-ID"} <= {r["code"] for r in body["reasons"]}
+
+
+def test_an_accepted_counteroffer_that_still_refers_goes_to_the_underwriters(
+        client, auth_headers):
+    officer = auth_headers["loan_officer"]
+    body = _submit(client, officer, good_application(
+        **{**COUNTEROFFERED, "kyc.sanctions_screening.status": "potential_match"}))
+    assert body["counteroffer"] is not None
+    client.post(f"/applications/{body['id']}/counteroffer/accept", headers=officer)
+    after = client.get(f"/applications/{body['id']}", headers=officer).json()
+    assert (after["outcome"], after["status"]) == ("refer", "referred")
+    review = client.post(f"/applications/{body['id']}/review", json={
+        "outcome": "approve", "note": "Screening hit was a namesake."},
+        headers=auth_headers["underwriter"]).json()
+    assert review["kind"] == "review"
+    assert review["terms"]["term_months"] == body["counteroffer"]["term_months"]
+
+
+def test_a_knockout_decline_on_a_referring_score_discloses_no_score(client, auth_headers):
+    body = _submit(client, auth_headers["loan_officer"], good_application(**{
+        "crm.checking_balance": "-150.00", "crm.savings_balance": "20.00",
+        "kyc.sanctions_screening.status": "confirmed_match"}))
+    assert body["risk_tier"] != "high"
+    assert [r["code"] for r in body["reasons"]] == ["KO-SANCTIONS-MATCH"]
+
+
+def test_a_notice_goes_by_e_mail_while_the_address_is_missing(client, auth_headers):
+    officer = auth_headers["loan_officer"]
+    body = _submit(client, officer, good_application(**{"kyc.address": None}))
+    _, text = _notice_text(client, officer, body)
+    assert "By e-mail to alex@example.org" in text
+
+
+def test_a_declined_counteroffer_is_notified_without_offering_it_again(client, auth_headers):
+    officer = auth_headers["loan_officer"]
+    body = _submit(client, officer, good_application(**COUNTEROFFERED))
+    client.post(f"/applications/{body['id']}/counteroffer/decline", headers=officer)
+    _, text = _notice_text(client, officer, body)
+    assert "We are unable to approve your application" in text
+    assert "we can offer you credit" not in text
+
+
+def test_a_duplicate_without_a_national_id_is_matched_by_name_and_birth_date(client,
+                                                                           auth_headers):
+    officer = auth_headers["loan_officer"]
+    _submit(client, officer, good_application(**INCOMPLETE))
+    second = _submit(client, officer, good_application(**INCOMPLETE))
+    assert [d["kind"] for d in second["duplicate_flags"]] == ["name_and_date_of_birth"]

@@ -362,8 +362,7 @@ def test_long_term_statement_is_worded_from_the_bin(catalog):
          "Large monthly repayment of the amount requested: 180 EUR or more a month over the "
          "term, before interest"),
         ("installment_income_capacity", None, 14.28645849,
-         "Low disposable income, as indicated by the monthly repayment and the share of income "
-         "it takes"),
+         "Small amount repaid per month for the share of disposable income the repayment takes"),
         ("term_burden", 123.0, None,
          "Very long repayment period for the share of income the monthly repayment takes"),
     ],

@@ -4,7 +4,7 @@ import pytest
 
 from risk_models.terms import (
     affordable_principal,
-    counteroffer,
+    longer_terms,
     max_affordable_payment,
     monthly_payment,
     quote,
@@ -55,65 +55,13 @@ def test_affordable_principal_steps_down_when_payment_rounding_overshoots():
     assert monthly_payment(principal, Decimal("0"), 12) <= Decimal("100.00")
 
 
-def test_no_counteroffer_for_an_affordable_request():
-    assert (
-        counteroffer(
-            Decimal("6000"),
-            "EUR",
-            12,
-            Decimal("0"),
-            Decimal("500"),
-            max_term_months=72,
-            min_amount=Decimal("250"),
-        )
-        is None
-    )
+def test_longer_terms_step_up_to_the_longest_lent():
+    assert longer_terms(12, 36, 6) == [18, 24, 30, 36]
+    assert longer_terms(12, 40, 6) == [18, 24, 30, 36, 40]
 
 
-def test_counteroffer_extends_the_term_when_that_makes_the_amount_affordable():
-    # 8000 / 12 = 666.67 > 500; 8000 / 18 = 444.44 fits.
-    offer = counteroffer(
-        Decimal("8000"),
-        "EUR",
-        12,
-        Decimal("0"),
-        Decimal("500"),
-        max_term_months=72,
-        min_amount=Decimal("250"),
-    )
-    assert (offer.amount, offer.term_months, offer.monthly_payment) == (
-        Decimal("8000"),
-        18,
-        Decimal("444.44"),
-    )
-
-
-def test_counteroffer_lowers_the_amount_when_no_longer_term_is_allowed():
-    offer = counteroffer(
-        Decimal("8000"),
-        "EUR",
-        12,
-        Decimal("0"),
-        Decimal("500"),
-        max_term_months=12,
-        min_amount=Decimal("250"),
-    )
-    assert (offer.amount, offer.term_months) == (Decimal("6000"), 12)
-
-
-def test_no_counteroffer_below_the_minimum_loan_size():
-    assert (
-        counteroffer(
-            Decimal("8000"),
-            "EUR",
-            12,
-            Decimal("0"),
-            Decimal("500"),
-            max_term_months=12,
-            min_amount=Decimal("7000"),
-        )
-        is None
-    )
+def test_no_longer_term_at_the_longest_lent():
+    assert longer_terms(72, 72, 6) == []
 
 
 def test_total_repayable_is_payment_times_term():

@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.applications.states import ApplicationStatus
 from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.fairness import service as fairness
-from app.models import Application, Decision, NoticeObligation
+from app.models import ApplicantIdentity, Application, Decision, NoticeObligation
 from app.notices import repository as notices_repository
 from app.notices import service as notices_service
 from app.reports import repository
@@ -70,10 +71,15 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
                        f"{application.id}", code="decision_not_found")
     obligation = notices_service.get(session, parameters["notice_id"])
     identity = repository.identity(session, application.id)
-    if identity is None or identity.address is None:
-        raise Conflict(f"application {application.id} has no applicant address to send the "
-                       "notice to", code="applicant_identity_missing")
+    lines = None if identity is None else recipient_lines(identity)
+    if identity is None or not lines:
+        raise Conflict(f"application {application.id} has neither a postal address nor an "
+                       "e-mail address or phone to send the notice to",
+                       code="applicant_identity_missing")
     kind = NoticeKind(obligation.kind)
+    # Pinned at creation: a counteroffer the applicant has since declined is notified as the
+    # decline it became, and a rebuild of an earlier notice says what that one said.
+    action = ActionTaken(parameters.get("action") or ACTION_OF[kind])
     # The score and the consumer report behind it are disclosed only when they played a part
     # in the outcome: the automated decision records whether they did.
     automated = repository.automated_decision(session, application.id)
@@ -85,10 +91,10 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
         supervising_agency=Party(settings.supervising_agency_name,
                                  _lines(settings.supervising_agency_address)),
         applicant_name=identity.full_name,
-        applicant_address_lines=address_lines(json.loads(identity.address)),
+        applicant_address_lines=lines,
         application_ref=application.id,
         notice_date=generated_at.date(),
-        action=ACTION_OF[kind],
+        action=action,
         reasons=[] if kind == NoticeKind.INCOMPLETE else principal_reasons(decision),
         generated_at=generated_at,
         ledger_head=head,
@@ -96,7 +102,8 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
         requested_amount=Decimal(application.amount),
         currency=application.currency,
         requested_term_months=application.term_months,
-        counteroffer=_counteroffer(offer) if kind == NoticeKind.COUNTEROFFER and offer else None,
+        counteroffer=_counteroffer(offer) if action is ActionTaken.COUNTEROFFER and offer
+        else None,
         credit_score=_score_disclosure(session, settings, automated)
         if score_used and automated is not None else None,
         consumer_reporting_agency=Party(
@@ -105,7 +112,7 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
             settings.consumer_reporting_agency_phone,
         ) if score_used else None,
         missing=[MISSING_ITEM_WORDING[item] for item in obligation.missing],
-        respond_by=respond_by(kind, generated_at.date()),
+        respond_by=obligation.respond_by or respond_by(kind, generated_at.date()),
     )
 
 
@@ -149,6 +156,29 @@ def _counteroffer(offer: dict[str, Any]) -> Counteroffer:
         amount=Decimal(offer["amount"]), currency=currency, term_months=int(offer["term_months"]),
         annual_percentage_rate=(Decimal(offer["apr"]) * 100).quantize(Decimal("0.01")),
         other_terms=other)
+
+
+def notice_action(application: Application, obligation: NoticeObligation) -> ActionTaken:
+    """What the notice reports: a counteroffer the applicant declined is reported as a decline,
+    without offering again what was refused."""
+    kind = NoticeKind(obligation.kind)
+    if (kind == NoticeKind.COUNTEROFFER
+            and application.status == ApplicationStatus.COUNTEROFFER_DECLINED):
+        return ActionTaken.DECLINED
+    return ACTION_OF[kind]
+
+
+def recipient_lines(identity: ApplicantIdentity) -> list[str]:
+    """Where the notice goes: the postal address, or, while the applicant has given none, the
+    e-mail address or phone they gave (the notice is then delivered electronically)."""
+    if identity.address is not None:
+        return address_lines(json.loads(identity.address))
+    contact = json.loads(identity.contact or "{}")
+    if contact.get("email"):
+        return [f"By e-mail to {contact['email']}"]
+    if contact.get("phone"):
+        return [f"Telephone {contact['phone']}"]
+    return []
 
 
 def address_lines(address: dict[str, Any]) -> list[str]:
