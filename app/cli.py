@@ -61,7 +61,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     ensure_signing_key(settings.ledger_key_path)
-    uvicorn.run("app.main:app", host=host, port=port, log_level="info")
+    # X-Forwarded-For is believed only from the configured proxies; with none, never.
+    trusted = settings.trusted_proxies.strip()
+    uvicorn.run("app.main:app", host=host, port=port, log_level="info",
+                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
 
 
 @db_cli.command("upgrade")
@@ -138,7 +141,7 @@ def audit_verify(
 
 
 def _demo_environment(data_dir: Path) -> None:
-    """Point the settings at ./var and give the demo a random secret kept between runs."""
+    """Point the settings at ./var and give the demo random keys kept between runs."""
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("RISKDESK_DATA_DIR", str(data_dir))
     os.environ.setdefault("RISKDESK_DATABASE_URL", f"sqlite:///{data_dir / 'riskdesk.db'}")
@@ -146,13 +149,15 @@ def _demo_environment(data_dir: Path) -> None:
     # as a self-test would, so that fairness audits have groups to compare.
     os.environ.setdefault("RISKDESK_DEMO_MODE", "true")
     os.environ.setdefault("RISKDESK_MONITORING_COLLECTION", "self_test")
-    if "RISKDESK_SECRET_KEY" not in os.environ:
-        secret_file = data_dir / "secret_key"
-        if not secret_file.exists():
-            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        os.environ["RISKDESK_SECRET_KEY"] = secret_file.read_text().strip()
+    for variable, name in (("RISKDESK_SECRET_KEY", "secret_key"),
+                           ("RISKDESK_DIGEST_KEY", "digest_key")):
+        if variable not in os.environ:
+            key_file = data_dir / name
+            if not key_file.exists():
+                fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+            os.environ[variable] = key_file.read_text().strip()
 
 
 def _create_demo_users() -> None:

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "insecure-demo-secret-change-me"
+DEFAULT_DIGEST_KEY = "insecure-demo-digest-key-change-me"
 # Demo values of the parties printed on notices; none may reach a real applicant.
 DEMO_PARTIES = {
     "creditor_name": "riskdesk Demo Bank",
@@ -38,6 +39,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
     )
     secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET_KEY), description="JWT signing secret.")
+    # Keys the digests of personal data (duplicate detection, client addresses in the ledger):
+    # a key of its own, so that rotating the token secret does not break duplicate detection.
+    digest_key: SecretStr = Field(SecretStr(DEFAULT_DIGEST_KEY),
+                                  description="HMAC key of personal-data digests.")
+    # Addresses of the reverse proxies whose X-Forwarded-For is believed (comma-separated);
+    # empty: the connecting address is the client's, whatever a header claims.
+    trusted_proxies: str = ""
     demo_mode: bool = Field(False, description="Allow the default secret; for local trials only.")
     signing_key_file: Path | None = Field(
         None, description="Ed25519 PEM key that signs ledger checkpoints (default DATA_DIR/...)."
@@ -81,6 +89,14 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key.get_secret_value()) < 16:
             raise InsecureSettingsError("RISKDESK_SECRET_KEY must be at least 16 characters.")
+        digest_key = self.digest_key.get_secret_value()
+        if not self.demo_mode and digest_key == DEFAULT_DIGEST_KEY:
+            raise InsecureSettingsError(
+                "RISKDESK_DIGEST_KEY is left at its default; set a long random value, different "
+                "from RISKDESK_SECRET_KEY (`riskdesk demo` generates one for a local trial).")
+        if len(digest_key) < 16 or digest_key == self.secret_key.get_secret_value():
+            raise InsecureSettingsError("RISKDESK_DIGEST_KEY must be at least 16 characters and "
+                                        "differ from RISKDESK_SECRET_KEY.")
         return self
 
     def party_problems(self) -> list[str]:

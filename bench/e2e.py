@@ -24,7 +24,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SECRET = "benchmark-secret-key-long-enough"
+DIGEST_KEY = "benchmark-digest-key-long-enough"
 os.environ.setdefault("RISKDESK_SECRET_KEY", SECRET)
+os.environ.setdefault("RISKDESK_DIGEST_KEY", DIGEST_KEY)
 
 from bench.scratch import postgres_database  # noqa: E402
 from tests.app.application_documents import good_application, risky_application  # noqa: E402
@@ -58,7 +60,8 @@ def prepare(url: str, data_dir: str, training) -> None:  # type: ignore[no-untyp
 def serve(url: str, data_dir: str, port: int) -> subprocess.Popen:
     # The documents carry voluntary monitoring data, as a self-testing lender collects it.
     env = {**os.environ, "RISKDESK_DATABASE_URL": url, "RISKDESK_DATA_DIR": data_dir,
-           "RISKDESK_SECRET_KEY": SECRET, "RISKDESK_MONITORING_COLLECTION": "self_test"}
+           "RISKDESK_SECRET_KEY": SECRET, "RISKDESK_DIGEST_KEY": DIGEST_KEY,
+           "RISKDESK_MONITORING_COLLECTION": "self_test"}
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "app.main:app", "--port", str(port),
          "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)

@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("RISKDESK_SECRET_KEY", "benchmark-secret-key-long-enough")
+os.environ.setdefault("RISKDESK_DIGEST_KEY", "benchmark-digest-key-long-enough")
 
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session  # noqa: E402

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 os.environ["RISKDESK_SECRET_KEY"] = "test-secret-key-that-is-long-enough"
+os.environ["RISKDESK_DIGEST_KEY"] = "test-digest-key-that-is-long-enough"
 os.environ.pop("RISKDESK_DEMO_MODE", None)
 # The suite's applications carry voluntary monitoring data, as a self-testing lender collects.
 os.environ["RISKDESK_MONITORING_COLLECTION"] = "self_test"

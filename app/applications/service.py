@@ -3,8 +3,6 @@ detect duplicates, and store application, decision and ledger event in one trans
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
+from app.digests import keyed_digest
 from app.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from app.models import (
     ApplicantIdentity,
@@ -73,13 +72,6 @@ def _json_default(value: Any) -> Any:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, default=_json_default, sort_keys=True, separators=(",", ":"))
-
-
-def keyed_digest(settings: Settings, purpose: str, value: str) -> str:
-    """HMAC-SHA256 of personal data: comparable for duplicate checks, yet not reversible by
-    guessing (a plain hash of a national id could be brute-forced from its small space)."""
-    key = hashlib.sha256(b"riskdesk-pii:" + settings.secret_key.get_secret_value().encode())
-    return hmac.new(key.digest(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def load_active_policy(session: Session) -> Policy:

@@ -43,6 +43,9 @@ def _principal_from_token(session: Session, settings: Settings, token: str) -> P
     if user is None or not user.is_active:
         raise NotAuthenticated("the account is disabled or no longer exists",
                                code="account_disabled")
+    if claims.get("ver", 0) != user.token_version:
+        raise NotAuthenticated("the password or role changed since this token was issued; "
+                               "sign in again", code="token_revoked")
     return Principal("user", str(user.id), Role(user.role), user.username, user.id)
 
 

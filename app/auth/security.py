@@ -35,12 +35,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def create_access_token(settings: Settings, *, user_id: int, role: str) -> tuple[str, int]:
-    """A short-lived signed token for ``user_id``; returns it and its lifetime in seconds."""
+def create_access_token(settings: Settings, *, user_id: int, role: str,
+                        version: int = 0) -> tuple[str, int]:
+    """A short-lived signed token for ``user_id`` under the user's credentials ``version``;
+    returns it and its lifetime in seconds."""
     now = datetime.now(UTC)
     lifetime = timedelta(minutes=settings.access_token_minutes)
-    claims = {"sub": str(user_id), "role": role, "iat": now, "nbf": now, "exp": now + lifetime,
-              "jti": uuid.uuid4().hex, "iss": "riskdesk"}
+    claims = {"sub": str(user_id), "role": role, "ver": version, "iat": now, "nbf": now,
+              "exp": now + lifetime, "jti": uuid.uuid4().hex, "iss": "riskdesk"}
     token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
     return token, int(lifetime.total_seconds())
 

@@ -17,6 +17,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     role: str = Field(max_length=32)
     is_active: bool = Field(default=True)
+    # Raised with every password reset, role change and deactivation: a token carries the
+    # version it was issued under, and an older one is refused.
+    token_version: int = Field(default=0)
     created_at: datetime = utc_datetime_field(default_factory=utcnow)
 
 
@@ -38,6 +41,7 @@ class LoginAttempt(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     username_sha256: str = Field(max_length=64, index=True)
-    client_address: str = Field(max_length=64, index=True)
+    # A keyed digest of the client's address (app.digests), never the address itself.
+    client_digest: str = Field(max_length=64, index=True)
     succeeded: bool
     attempted_at: datetime = utc_datetime_field(default_factory=utcnow, index=True)

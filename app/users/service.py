@@ -10,7 +10,7 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.auth.security import hash_password, new_api_key, secret_digest
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.models import ApiKey, User
 from app.users import repository
 from app.users.schemas import UserUpdate
@@ -32,9 +32,14 @@ def update_user(session: Session, actor: Principal, user_id: int, change: UserUp
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}", code="user_not_found")
+    if change.role is not None and change.role != user.role and user_id == actor.user_id:
+        raise Forbidden("no one changes their own role; another admin does",
+                        code="own_role")
     changed: dict[str, object] = {}
     if change.role is not None and change.role != user.role:
         changed["role"] = {"from": user.role, "to": str(change.role)}
+        append_event(session, actor, "user.role_granted", "user", user_id,
+                     {"from": user.role, "to": str(change.role)})
         user.role = change.role
     if change.is_active is not None and change.is_active != user.is_active:
         changed["is_active"] = change.is_active
@@ -42,6 +47,9 @@ def update_user(session: Session, actor: Principal, user_id: int, change: UserUp
     if change.password is not None:
         user.password_hash = hash_password(change.password)
         changed["password_reset"] = True
+    if changed:
+        # Tokens issued before a password reset, a role change or a deactivation stop working.
+        user.token_version += 1
     session.add(user)
     session.flush()
     if changed:

@@ -101,10 +101,48 @@ def test_disabled_user_loses_access_at_once(client, auth_headers, users):
     assert me.status_code == 401 and me.json()["error"]["code"] == "account_disabled"
 
 
-def test_role_comes_from_the_database_not_the_token(client, auth_headers, users):
+def test_a_role_change_revokes_earlier_tokens(client, auth_headers, users):
     officer = users["loan_officer"]
     client.patch(f"/users/{officer.id}", json={"role": "auditor"}, headers=auth_headers["admin"])
-    assert client.get("/auth/me", headers=auth_headers["loan_officer"]).json()["role"] == "auditor"
+    old = client.get("/auth/me", headers=auth_headers["loan_officer"])
+    assert old.status_code == 401 and old.json()["error"]["code"] == "token_revoked"
+    fresh = client.post("/auth/token", data={"username": officer.username,
+                                             "password": TEST_PASSWORD}).json()
+    me = client.get("/auth/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})
+    assert me.json()["role"] == "auditor"
+
+
+def test_a_password_reset_revokes_earlier_tokens(client, auth_headers, users):
+    officer = users["loan_officer"]
+    client.patch(f"/users/{officer.id}", json={"password": "another long passphrase here"},
+                 headers=auth_headers["admin"])
+    assert client.get("/auth/me", headers=auth_headers["loan_officer"]).status_code == 401
+
+
+def test_no_admin_changes_their_own_role_and_grants_are_ledgered(client, auth_headers, users,
+                                                                engine):
+    admin = users["admin"]
+    response = client.patch(f"/users/{admin.id}", json={"role": "auditor"},
+                            headers=auth_headers["admin"])
+    assert response.status_code == 403 and response.json()["error"]["code"] == "own_role"
+    client.patch(f"/users/{users['auditor'].id}", json={"role": "compliance_officer"},
+                 headers=auth_headers["admin"])
+    with Session(engine) as session:
+        grants = session.exec(select(AuditEvent).where(
+            AuditEvent.action == "user.role_granted")).all()
+    assert [json.loads(g.payload) for g in grants] == [{"from": "auditor",
+                                                        "to": "compliance_officer"}]
+
+
+def test_a_forwarded_for_header_is_not_believed_without_a_trusted_proxy(client, users):
+    officer = users["loan_officer"]
+    for i in range(5):
+        client.post("/auth/token", data={"username": officer.username, "password": "wrong"},
+                    headers={"X-Forwarded-For": f"203.0.113.{i}"})
+    throttled = client.post("/auth/token", data={"username": officer.username,
+                                                 "password": TEST_PASSWORD},
+                            headers={"X-Forwarded-For": "198.51.100.7"})
+    assert throttled.status_code == 429
 
 
 def test_api_key_is_shown_once_works_and_can_be_revoked(client, auth_headers, engine):

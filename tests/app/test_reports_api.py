@@ -207,7 +207,10 @@ def test_compliance_report_counts_decisions_overrides_reasons_and_verifies_ledge
     assert "high 2 40.0% low 2 40.0% medium 1 20.0% Total 5 100.0%" in text
     assert ("2 of 5 decisions were decided or changed by an underwriter (40.00%)"
             in " ".join(text.split()))
-    assert "Review of a referral: income not verified" in text and "collateral pledged" in text
+    # Reviews and overrides are stated by their reason codes; underwriters' notes are free text
+    # that may name the applicant, and never appear in a period report.
+    assert "Review of a referral: RC-DUR-03" in text and "no reason code" in text
+    assert "income not verified" not in text and "collateral pledged" not in text
     # RC-DUR-03: the declined application, the referral and its review.
     assert re.search(r"RC-DUR-03 Requested loan term of 24 months or more 3\b", text)
     assert re.search(r"RC-CHK-01 Checking account balance below 0 1\b", text)

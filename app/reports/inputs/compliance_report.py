@@ -103,8 +103,10 @@ def _most_common(counter: Counter[str]) -> str:
 
 
 def _override_row(decision: Decision, previous: str | None) -> OverrideRow:
-    note = decision.note or "no note recorded"
-    reason = f"Review of a referral: {note}" if decision.kind == "review" else note
+    # The note is the underwriter's free text and may name the applicant: a period report
+    # states the reason codes only.
+    codes = ", ".join(r["code"] for r in decision.record.get("reasons", [])) or "no reason code"
+    reason = f"Review of a referral: {codes}" if decision.kind == "review" else codes
     return OverrideRow(decision_id=decision.id, from_outcome=previous or "—",
                        to_outcome=decision.outcome, by_role=decision.decided_by_role,
                        reason=reason, at=decision.created_at)
