@@ -122,7 +122,6 @@ class DecisionRecord:
     outcome: str
     adverse_action: AdverseAction | None
     risk_tier: str
-    tier_outcome: str
     score: float
     probability_of_default: float
     score_used: bool
@@ -153,7 +152,6 @@ class DecisionRecord:
             "outcome": self.outcome,
             "adverse_action": None if self.adverse_action is None else str(self.adverse_action),
             "risk_tier": self.risk_tier,
-            "tier_outcome": self.tier_outcome,
             "score": self.score,
             "probability_of_default": self.probability_of_default,
             "score_used": self.score_used,
@@ -395,7 +393,6 @@ def decide_application(
         outcome=outcome,
         adverse_action=_adverse_action(outcome, offer, missing),
         risk_tier=tier.name,
-        tier_outcome=tier.outcome,
         score=scored.score,
         probability_of_default=scored.probability_of_default,
         score_used=score_used,

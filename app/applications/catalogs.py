@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,7 +19,10 @@ _registered: set[tuple[str, str]] = set()
 _guard = threading.Lock()
 
 
+@lru_cache(maxsize=16)
 def catalog_sha256(catalog: ReasonCatalog) -> str:
+    """The digest of a catalogue's statements; computed once per catalogue object, since every
+    decision names the bundled one's."""
     return sha256_hex(canonical_json(dict(catalog.table)))
 
 

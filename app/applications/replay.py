@@ -14,12 +14,9 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.models import Application
-from app.scoring import repository as scoring_repository
-from app.scoring.service import load_model_by_version
-from compliance.ledger import sha256_hex
+from app.scoring.service import load_model_by_version, load_policy_version
 from risk_models.decisions import decide_application
 from risk_models.document import ApplicationInputs
-from risk_models.policy import Policy
 
 
 def differences(stored: Any, replayed: Any, path: str = "") -> list[dict[str, Any]]:
@@ -52,17 +49,14 @@ def replay(session: Session, actor: Principal, application_id: str) -> dict[str,
     if application.model_version is None:
         raise Conflict(f"application {application_id} names no model", code="not_replayable")
     model = load_model_by_version(session, application.model_version)
-    policy_row = scoring_repository.policy_by_version(session, automated.policy_version)
-    if policy_row is None or sha256_hex(policy_row.body) != policy_row.sha256:
-        raise ServiceUnavailable(f"policy {automated.policy_version} is missing or does not "
-                                 "match its digest", code="policy_integrity")
+    policy = load_policy_version(session, automated.policy_version)
     catalog = catalog_version(session, automated.reason_catalog_version)
     if catalog is None:
         raise ServiceUnavailable(f"reason statements {automated.reason_catalog_version} are not "
                                  "stored", code="reason_catalog_missing")
     inputs = ApplicationInputs.model_validate(application.inputs)
     record = decide_application(inputs, scorer=model.scorer,
-                                policy=Policy.from_json(policy_row.body), catalog=catalog,
+                                policy=policy, catalog=catalog,
                                 as_of=date.fromisoformat(stored["as_of"]))
     found = differences(stored, record.to_dict())
     result = {

@@ -22,7 +22,7 @@ from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
 from app.digests import keyed_digest
-from app.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import (
     ApplicantIdentity,
     Application,
@@ -31,8 +31,12 @@ from app.models import (
     NoticeObligation,
 )
 from app.notices import service as notices_service
-from app.scoring import repository as scoring_repository
-from app.scoring.service import LoadedModel, load_active_model
+from app.scoring.service import (
+    LoadedModel,
+    load_active_model,
+    load_active_policy,
+    load_policy_version,
+)
 from compliance.fairness import age_band_on
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.decisions import (
@@ -44,13 +48,12 @@ from risk_models.decisions import (
     decide_application,
     outcome_if_counteroffer_accepted,
 )
-from risk_models.document import ApplicationDocument, ApplicationInputs
+from risk_models.document import ApplicationDocument, ApplicationInputs, Monitoring
 from risk_models.notices import NoticeKind
 from risk_models.policy import APPROVE, DECLINE, REFER, Policy
 from risk_models.reasons import ReasonCatalog
 
 DUPLICATE_WINDOW = timedelta(days=90)
-_policy_cache: dict[str, Policy] = {}
 
 
 @dataclass(frozen=True)
@@ -72,24 +75,6 @@ def _json_default(value: Any) -> Any:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, default=_json_default, sort_keys=True, separators=(",", ":"))
-
-
-def load_active_policy(session: Session) -> Policy:
-    """The active policy, parsed once per process per version (checked against its hash)."""
-    ref = scoring_repository.active_policy_ref(session)
-    if ref is None:
-        raise ServiceUnavailable("no decision policy is active; train a model with "
-                                 "`riskdesk train` (or run `make demo`)", code="no_active_policy")
-    version, sha256 = ref
-    policy = _policy_cache.get(sha256)
-    if policy is None:
-        row = scoring_repository.policy_by_version(session, version)
-        assert row is not None  # the reference above came from the same row
-        if sha256_hex(row.body) != sha256:
-            raise ServiceUnavailable(f"policy {version}'s body does not match its recorded "
-                                     "sha256; refusing to decide with it", code="policy_integrity")
-        policy = _policy_cache.setdefault(sha256, Policy.from_json(row.body))
-    return policy
 
 
 def _lock_idempotency_key(session: Session, submitted_by: str, key: str) -> None:
@@ -183,15 +168,13 @@ def submit(session: Session, settings: Settings, actor: Principal,
         contact=_dumps(kyc.contact.model_dump()),
         co_applicant=_dumps(body.co_applicant.model_dump()) if body.co_applicant else None,
         guarantor=_dumps(body.guarantor.model_dump()) if body.guarantor else None))
-    monitoring = body.monitoring
+    # No monitoring block is every voluntary field not provided.
+    monitoring = body.monitoring or Monitoring()
     session.add(ApplicationMonitoring(
-        application_id=application.id,
-        sex=monitoring.sex if monitoring else "not_provided",
-        marital_status=monitoring.marital_status if monitoring else "not_provided",
-        nationality=monitoring.nationality if monitoring else None,
+        application_id=application.id, sex=monitoring.sex,
+        marital_status=monitoring.marital_status, nationality=monitoring.nationality,
         age_band=age_band_on(kyc.date_of_birth, as_of),
-        national_origin=_national_origin(monitoring.nationality if monitoring else None,
-                                         settings.domestic_country)))
+        national_origin=_national_origin(monitoring.nationality, settings.domestic_country)))
     row = Decision(
         id=uuid.uuid4().hex, application_id=application.id, kind=DecisionKind.AUTOMATED,
         created_at=now, outcome=record.outcome, risk_tier=record.risk_tier, score=record.score,
@@ -315,7 +298,7 @@ def review(session: Session, actor: Principal, application_id: str, *, outcome: 
         record["terms"] = accepted.record["terms"]
         record["adverse_action"] = None
     else:
-        policy = _policy_version(session, automated.policy_version)
+        policy = load_policy_version(session, automated.policy_version)
         inputs = ApplicationInputs.model_validate(application.inputs)
         offer = approval_offer(inputs, policy, automated.risk_tier or "")
         refusals = approval_refusals(automated.record, offer)
@@ -324,20 +307,10 @@ def review(session: Session, actor: Principal, application_id: str, *, outcome: 
                            code="not_approvable", details={"refusals": refusals})
         record["terms"] = offer.to_dict()
         record["adverse_action"] = None
-    row = Decision(
-        id=uuid.uuid4().hex, application_id=application_id, kind=kind, created_at=now,
-        outcome=outcome, risk_tier=automated.risk_tier, score=automated.score,
-        probability_of_default=automated.probability_of_default,
-        model_version=automated.model_version, policy_version=automated.policy_version,
-        decided_by=actor.actor_id, decided_by_role=str(actor.role), note=note,
-        adverse_action=record["adverse_action"], reason_catalog_version=catalog.version,
-        record=record)
-    session.add(row)
     previous_outcome = application.outcome
-    application.outcome = outcome
-    application.status = ApplicationStatus.REVIEWED
-    session.add(application)
-    session.flush()
+    row = _follow_up(session, actor, application, automated, kind=kind, record=record,
+                     status=ApplicationStatus.REVIEWED, now=now,
+                     reason_catalog_version=catalog.version, note=note)
     # The notices still owed for what this decision replaces are no longer owed: all of them
     # on an approval; on a decline, those but a decline's own (the new one is opened below).
     superseded = ((NoticeKind.DECLINE, NoticeKind.COUNTEROFFER, NoticeKind.INCOMPLETE)
@@ -351,6 +324,29 @@ def review(session: Session, actor: Principal, application_id: str, *, outcome: 
         "reason_codes": [r["code"] for r in record["reasons"]],
         "reason_catalog_version": catalog.version, "note_sha256": sha256_hex(note),
         "notice_ids": [n.id for n in notices]})
+    return row
+
+
+def _follow_up(session: Session, actor: Principal, application: Application,
+               automated: Decision, *, kind: DecisionKind, record: dict[str, Any],
+               status: ApplicationStatus, now: datetime, reason_catalog_version: str | None,
+               note: str | None = None) -> Decision:
+    """A decision after the automated one (a review, an override, a counteroffer's answer):
+    the automated decision's score and versions, ``record``'s outcome, and the application's
+    new outcome and status."""
+    row = Decision(
+        id=uuid.uuid4().hex, application_id=application.id, kind=kind, created_at=now,
+        outcome=record["outcome"], risk_tier=automated.risk_tier, score=automated.score,
+        probability_of_default=automated.probability_of_default,
+        model_version=automated.model_version, policy_version=automated.policy_version,
+        decided_by=actor.actor_id, decided_by_role=str(actor.role), note=note,
+        adverse_action=record["adverse_action"],
+        reason_catalog_version=reason_catalog_version, record=record)
+    session.add(row)
+    application.outcome = record["outcome"]
+    application.status = status
+    session.add(application)
+    session.flush()
     return row
 
 
@@ -386,19 +382,9 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
         record = {**{k: automated.record[k] for k in ("reasons", "knockouts", "incomplete")},
                   "outcome": DECLINE, "adverse_action": str(AdverseAction.COUNTEROFFER),
                   "terms": None, "counteroffer": offered}
-    row = Decision(
-        id=uuid.uuid4().hex, application_id=application_id, kind=kind, created_at=now,
-        outcome=outcome, risk_tier=automated.risk_tier, score=automated.score,
-        probability_of_default=automated.probability_of_default,
-        model_version=automated.model_version, policy_version=automated.policy_version,
-        decided_by=actor.actor_id, decided_by_role=str(actor.role),
-        adverse_action=record["adverse_action"],
-        reason_catalog_version=automated.reason_catalog_version, record=record)
-    session.add(row)
-    application.outcome = outcome
-    application.status = status
-    session.add(application)
-    session.flush()
+    row = _follow_up(session, actor, application, automated, kind=kind, record=record,
+                     status=status, now=now,
+                     reason_catalog_version=automated.reason_catalog_version)
     if accept:
         notices_service.withdraw(session, actor, application_id, NoticeKind.COUNTEROFFER,
                                  "counteroffer accepted")
@@ -407,13 +393,3 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
                                                   "amount": offered["amount"],
                                                   "term_months": offered["term_months"]})
     return row
-
-
-def _policy_version(session: Session, version: str) -> Policy:
-    row = scoring_repository.policy_by_version(session, version)
-    if row is None:
-        raise ServiceUnavailable(f"policy {version} is not stored", code="policy_not_found")
-    if sha256_hex(row.body) != row.sha256:
-        raise ServiceUnavailable(f"policy {version}'s body does not match its recorded sha256",
-                                 code="policy_integrity")
-    return Policy.from_json(row.body)

@@ -24,6 +24,7 @@ from app.scoring import repository
 from app.scoring.states import RegistryStatus
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.artifact import CompiledScorecard
+from risk_models.policy import Policy
 from risk_models.scorer import CompiledScorer
 from risk_models.training import TrainingResult
 
@@ -199,3 +200,34 @@ def load_model_by_version(session: Session, version: str) -> LoadedModel:
     if row is None:
         raise NotFound(f"no model version {version!r}", code="model_not_found")
     return _loaded(version, row.artifact_sha256, lambda: row.artifact)
+
+
+# Parsed policies by the digest of their stored body.
+_policies: dict[str, Policy] = {}
+
+
+def load_policy_version(session: Session, version: str) -> Policy:
+    """A stored policy by version, whatever its status, checked against its recorded sha256 and
+    parsed once per process (for deciding, reviewing and replaying alike)."""
+    row = repository.policy_by_version(session, version)
+    if row is None:
+        raise ServiceUnavailable(f"policy {version} is not stored", code="policy_not_found")
+    policy = _policies.get(row.sha256)
+    if policy is None:
+        if sha256_hex(row.body) != row.sha256:
+            raise ServiceUnavailable(f"policy {version}'s body does not match its recorded "
+                                     "sha256; refusing to decide with it",
+                                     code="policy_integrity")
+        policy = _policies.setdefault(row.sha256, Policy.from_json(row.body))
+    return policy
+
+
+def load_active_policy(session: Session) -> Policy:
+    """The policy new applications are decided under: each call asks which one is active (so an
+    activation takes effect at once) but reads its body only when this process has not."""
+    ref = repository.active_policy_ref(session)
+    if ref is None:
+        raise ServiceUnavailable("no decision policy is active; train a model with "
+                                 "`riskdesk train` (or run `make demo`)", code="no_active_policy")
+    version, sha256 = ref
+    return _policies.get(sha256) or load_policy_version(session, version)

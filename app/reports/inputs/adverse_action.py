@@ -190,7 +190,3 @@ def address_lines(address: dict[str, Any]) -> list[str]:
 
 def _lines(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _json(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
