@@ -25,6 +25,7 @@ from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
 from app.limits import BodySizeLimit
 from app.notices.endpoints import router as notices_router
+from app.openapi import install as install_openapi
 from app.reports.endpoints import router as reports_router
 from app.scoring.endpoints import router as scoring_router
 from app.users.endpoints import router as users_router
@@ -165,6 +166,7 @@ def create_app() -> FastAPI:
                    fairness_router, reports_router):
         app.include_router(router)
     check_every_route_declares_roles(app)
+    install_openapi(app)
     return app
 
 

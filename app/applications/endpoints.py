@@ -26,6 +26,7 @@ from app.db import SessionDep
 from app.models import Application, Decision, NoticeObligation
 from app.notices import repository as notices_repository
 from app.notices.schemas import NoticePublic, notice_public
+from app.openapi import errors_for
 from app.params import Offset
 from risk_models.document import MONITORING_DISCLOSURE
 
@@ -76,7 +77,7 @@ def _application_public(application: Application, decisions: list[Decision],
 
 @router.post("", response_model=ApplicationPublic, status_code=201,
              responses={200: {"description": "A retry with the same Idempotency-Key: the "
-                                             "first result, unchanged."}})
+                                             "first result, unchanged."}, **errors_for(409)})
 def submit_application(
     body: ApplicationCreate,
     response: Response,
@@ -137,7 +138,8 @@ def get_application(application_id: str, session: SessionDep,
                                notices_repository.of_application(session, application.id))
 
 
-@router.post("/{application_id}/review", response_model=DecisionPublic, status_code=201)
+@router.post("/{application_id}/review", response_model=DecisionPublic, status_code=201,
+             responses=errors_for(409))
 def review_application(application_id: str, body: ReviewCreate, session: SessionDep,
                        actor: Reviewer) -> DecisionPublic:
     """Decide a referred application, or override an automated decision, with a reason."""
@@ -147,6 +149,7 @@ def review_application(application_id: str, body: ReviewCreate, session: Session
 
 
 @router.post("/{application_id}/counteroffer/accept", response_model=DecisionPublic,
+             responses=errors_for(409),
              status_code=201)
 def accept_counteroffer(application_id: str, session: SessionDep,
                         actor: Answerer) -> DecisionPublic:
@@ -156,6 +159,7 @@ def accept_counteroffer(application_id: str, session: SessionDep,
 
 
 @router.post("/{application_id}/counteroffer/decline", response_model=DecisionPublic,
+             responses=errors_for(409),
              status_code=201)
 def decline_counteroffer(application_id: str, session: SessionDep,
                          actor: Answerer) -> DecisionPublic:
@@ -173,7 +177,7 @@ def application_notices(application_id: str, session: SessionDep,
     return [notice_public(n) for n in notices_repository.of_application(session, application.id)]
 
 
-@router.get("/{application_id}/replay", response_model=ReplayPublic)
+@router.get("/{application_id}/replay", response_model=ReplayPublic, responses=errors_for(409))
 def replay_application(application_id: str, session: SessionDep,
                        actor: Examiner) -> ReplayPublic:
     """Decide the stored application again with the versions stamped on its decision."""

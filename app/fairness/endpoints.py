@@ -19,6 +19,7 @@ from app.fairness.schemas import (
     FairnessAuditSummary,
 )
 from app.models import FairnessAudit
+from app.openapi import errors_for
 from app.params import Offset, RowId
 
 router = APIRouter(prefix="/fairness", tags=["fairness"])
@@ -36,7 +37,8 @@ def _public(record: FairnessAudit) -> FairnessAuditPublic:
     return FairnessAuditPublic(**_summary(record), result=json.loads(record.result))
 
 
-@router.post("/audits", response_model=FairnessAuditPublic, status_code=201)
+@router.post("/audits", response_model=FairnessAuditPublic, status_code=201,
+             responses=errors_for(409))
 def run_audit(body: FairnessAuditCreate, session: SessionDep,
               actor: Runner) -> FairnessAuditPublic:
     """Run a fairness audit now, store its result with its sha256 and record it in the ledger.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.db import READ_ONLY, get_engine
@@ -19,7 +20,17 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+class Readiness(BaseModel):
+    status: str  # ok | unavailable
+    database: str  # ok | unreachable
+    migration: str | None = None
+    migration_head: str | None = None
+    detail: str | None = None
+
+
+@router.get("/readyz", response_model=Readiness, responses={
+    503: {"model": Readiness, "description": "Not ready: the database is unreachable or not at "
+          "the newest migration"}})
 def readyz() -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
     head = head_revision()

@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.errors import Conflict
 from app.notices import repository, service
 from app.notices.schemas import DeliveryCreate, NoticePage, NoticePublic, notice_public
+from app.openapi import errors_for
 from app.params import Offset
 from app.reports.schemas import ReportCreate, ReportKind
 from app.reports.service import create_report
@@ -45,7 +46,8 @@ def list_notices(
     return NoticePage(items=[notice_public(r, today) for r in rows], offset=offset, limit=limit)
 
 
-@router.post("/{notice_id}/generate", response_model=NoticePublic, status_code=201)
+@router.post("/{notice_id}/generate", response_model=NoticePublic, status_code=201,
+             responses=errors_for(409))
 def generate_notice(notice_id: str, session: SessionDep, settings: SettingsDep,
                     actor: Sender) -> NoticePublic:
     """Build the notice's PDF (stored as an adverse action report) and mark it generated."""
@@ -59,7 +61,7 @@ def generate_notice(notice_id: str, session: SessionDep, settings: SettingsDep,
     return notice_public(obligation)
 
 
-@router.post("/{notice_id}/delivery", response_model=NoticePublic)
+@router.post("/{notice_id}/delivery", response_model=NoticePublic, responses=errors_for(409))
 def record_delivery(notice_id: str, body: DeliveryCreate, session: SessionDep,
                     actor: Sender) -> NoticePublic:
     """Record that a generated notice was delivered: channel, time and who sent it."""

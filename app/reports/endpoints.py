@@ -16,6 +16,7 @@ from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
 from app.models import Report
+from app.openapi import errors_for
 from app.params import Offset, RowId
 from app.reports import service
 from app.reports.schemas import ReportCreate, ReportKind, ReportPage, ReportPublic
@@ -35,7 +36,7 @@ def _public(report: Report) -> ReportPublic:
         pdf_url=f"/reports/{report.id}/pdf")
 
 
-@router.post("", response_model=ReportPublic, status_code=201)
+@router.post("", response_model=ReportPublic, status_code=201, responses=errors_for(409))
 def create_report(body: ReportCreate, session: SessionDep, settings: SettingsDep,
                   actor: Creator) -> ReportPublic:
     """Build a report now against the ledger head, store it and record it in the ledger.

@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import NotFound, Unprocessable
 from app.models import DecisionPolicy, ScoringModel
+from app.openapi import errors_for
 from app.scoring import repository, service
 from app.scoring.schemas import ModelArtifactPublic, ModelPublic, PolicyCreate, PolicyPublic
 from risk_models.policy import Policy
@@ -88,7 +89,7 @@ def active_policy(session: SessionDep, actor: PolicyReader) -> PolicyPublic:
     return _policy_public(policy)
 
 
-@router.post("/policies", response_model=PolicyPublic, status_code=201)
+@router.post("/policies", response_model=PolicyPublic, status_code=201, responses=errors_for(409))
 def create_policy(body: PolicyCreate, session: SessionDep,
                   actor: PolicyCreator) -> PolicyPublic:
     """Add a policy version (validated in full); versions are immutable once stored."""

@@ -10,6 +10,7 @@ from app.auth.deps import RequireAction
 from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
+from app.openapi import errors_for
 from app.params import RowId
 from app.users import repository, service
 from app.users.schemas import (
@@ -25,7 +26,7 @@ router = APIRouter(tags=["users"])
 Admin = Annotated[Principal, RequireAction(Action.USER_ADMIN)]
 
 
-@router.post("/users", response_model=UserPublic, status_code=201)
+@router.post("/users", response_model=UserPublic, status_code=201, responses=errors_for(409))
 def create_user(body: UserCreate, session: SessionDep, actor: Admin) -> UserPublic:
     """Create a user with one role."""
     user = service.create_user(session, actor, username=body.username, password=body.password,
@@ -47,7 +48,7 @@ def update_user(user_id: RowId, body: UserUpdate, session: SessionDep, actor: Ad
     return UserPublic.model_validate(user, from_attributes=True)
 
 
-@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201, responses=errors_for(409))
 def create_api_key(body: ApiKeyCreate, session: SessionDep, actor: Admin) -> ApiKeyCreated:
     """Create an API key for a system integration; the key is shown in this response only."""
     record, full_key = service.create_api_key(session, actor, name=body.name, role=body.role)
