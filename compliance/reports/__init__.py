@@ -13,7 +13,7 @@ from compliance.reports.adverse_action import (
     Reason,
     build_adverse_action_notice,
 )
-from compliance.reports.common import LedgerHead
+from compliance.reports.common import LedgerHead, Provenance
 from compliance.reports.compliance_report import (
     ComplianceReportInput,
     LedgerVerification,
@@ -58,6 +58,7 @@ __all__ = [
     "OverrideRow",
     "Party",
     "PerformanceSummary",
+    "Provenance",
     "Reason",
     "ReasonCount",
     "Signatory",

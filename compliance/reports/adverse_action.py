@@ -17,6 +17,7 @@ from compliance.reports.common import (
     CONTENT_WIDTH,
     RULE,
     LedgerHead,
+    Provenance,
     build_pdf,
     fmt_money,
     long_date,
@@ -187,7 +188,8 @@ class AdverseActionNotice:
                 raise ValueError(f"at most {limit} key factors are disclosed")
 
 
-def build_adverse_action_notice(notice: AdverseActionNotice) -> bytes:
+def build_adverse_action_notice(notice: AdverseActionNotice,
+                                provenance: Provenance | None = None) -> bytes:
     """Build the adverse action notice PDF.
 
     Parameters
@@ -222,6 +224,7 @@ def build_adverse_action_notice(notice: AdverseActionNotice) -> bytes:
         subject=subject,
         generated_at=notice.generated_at,
         ledger_head=notice.ledger_head,
+        provenance=provenance,
     )
 
 

@@ -23,6 +23,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfdoc import XMP
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table, TableStyle
 
@@ -54,6 +55,54 @@ class LedgerHead:
 
     seq: int
     hash: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which stored report a PDF is and what it was built from, printed in every footer and
+    written into the document's XMP metadata, so a printed or forwarded copy can be traced and
+    checked (``riskdesk report verify``).
+
+    Attributes
+    ----------
+    report_id : int
+        The report's id in riskdesk.
+    manifest_sha256 : str
+        The sha256 of the canonical input manifest the PDF was built from.
+    """
+
+    report_id: int
+    manifest_sha256: str
+
+
+XMP_NAMESPACE = "https://riskdesk.dev/ns/report/1.0/"
+
+
+def _xmp_packet(title: str, provenance: Provenance, ledger_head: LedgerHead,
+                created: datetime) -> str:
+    """An XMP packet naming the report id, manifest hash and ledger head (ISO 16684-1)."""
+    stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # reportlab writes the stream as Latin-1: other characters go in as XML references.
+    title = escape(title).encode("ascii", "xmlcharrefreplace").decode()
+    return (
+        "<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?>"
+        "<x:xmpmeta xmlns:x='adobe:ns:meta/'>"
+        "<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
+        "<rdf:Description rdf:about=''"
+        " xmlns:dc='http://purl.org/dc/elements/1.1/'"
+        " xmlns:xmp='http://ns.adobe.com/xap/1.0/'"
+        f" xmlns:riskdesk='{XMP_NAMESPACE}'>"
+        f"<dc:title><rdf:Alt><rdf:li xml:lang='x-default'>{title}</rdf:li></rdf:Alt>"
+        "</dc:title>"
+        f"<dc:identifier>riskdesk-report-{provenance.report_id}</dc:identifier>"
+        f"<xmp:CreateDate>{stamp}</xmp:CreateDate>"
+        f"<xmp:CreatorTool>{PRODUCER}</xmp:CreatorTool>"
+        f"<riskdesk:reportId>{provenance.report_id}</riskdesk:reportId>"
+        f"<riskdesk:manifestSha256>{provenance.manifest_sha256}</riskdesk:manifestSha256>"
+        f"<riskdesk:ledgerSeq>{ledger_head.seq}</riskdesk:ledgerSeq>"
+        f"<riskdesk:ledgerHash>{ledger_head.hash}</riskdesk:ledgerHash>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end='r'?>"
+    )
 
 
 def _style(name: str, **kwargs: Any) -> ParagraphStyle:
@@ -122,9 +171,12 @@ def mono_lines(text: str, width: int = 64) -> Paragraph:
 class _FooterCanvas(canvas.Canvas):
     """Canvas that defers page output so each footer can say "page x of y"."""
 
-    def __init__(self, *args: Any, footer: tuple[str, str], created: datetime, **kwargs: Any):
+    def __init__(self, *args: Any, footer: tuple[str, str, str | None], created: datetime,
+                 xmp: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._footer = footer
+        if xmp is not None:
+            self._doc.Catalog.Metadata = XMP(creator=lambda _doc: xmp)
         self._pages: list[dict[str, Any]] = []
         stamp = created.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
         self.setDateFormatter(lambda *_: stamp)
@@ -142,7 +194,7 @@ class _FooterCanvas(canvas.Canvas):
         super().save()
 
     def _draw_footer(self, total: int) -> None:
-        kind, ledger = self._footer
+        kind, ledger, provenance = self._footer
         width = PAGE_SIZE[0]
         self.saveState()
         self.setStrokeColor(RULE)
@@ -154,6 +206,8 @@ class _FooterCanvas(canvas.Canvas):
         self.drawRightString(width - MARGIN, 0.48 * inch, f"Page {self._pageNumber} of {total}")
         self.setFont("Courier", 6.5)
         self.drawString(MARGIN, 0.34 * inch, ledger)
+        if provenance is not None:
+            self.drawString(MARGIN, 0.22 * inch, provenance)
         self.restoreState()
 
 
@@ -165,6 +219,7 @@ def build_pdf(
     subject: str,
     generated_at: datetime,
     ledger_head: LedgerHead,
+    provenance: Provenance | None = None,
 ) -> bytes:
     """Lay out ``story`` into PDF bytes that depend only on the arguments.
 
@@ -180,6 +235,9 @@ def build_pdf(
         Timezone-aware time recorded as the creation date (not the clock's time).
     ledger_head : LedgerHead
         Ledger position printed in every footer and stored in the keywords.
+    provenance : Provenance, optional
+        The stored report this PDF is (its id and manifest hash): printed in every footer and
+        written into the XMP metadata. Left out for previews and examples.
 
     Returns
     -------
@@ -202,12 +260,19 @@ def build_pdf(
         author=PRODUCER,
         creator=PRODUCER,
         producer=PRODUCER,
-        keywords=[f"ledger-seq:{ledger_head.seq}", f"ledger-hash:{ledger_head.hash}"],
+        keywords=[f"ledger-seq:{ledger_head.seq}", f"ledger-hash:{ledger_head.hash}",
+                  *([] if provenance is None else [
+                      f"report-id:{provenance.report_id}",
+                      f"manifest-sha256:{provenance.manifest_sha256}"])],
         invariant=1,
         pageCompression=1,
     )
+    stamp = (None if provenance is None else
+             f"Report {provenance.report_id} manifest sha256 {provenance.manifest_sha256}")
     maker = functools.partial(
-        _FooterCanvas, footer=(f"riskdesk · {kind}", ledger), created=generated_at
+        _FooterCanvas, footer=(f"riskdesk · {kind}", ledger, stamp), created=generated_at,
+        xmp=None if provenance is None else _xmp_packet(title, provenance, ledger_head,
+                                                        generated_at),
     )
     doc.build(story, canvasmaker=maker)
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from compliance.reports.common import (
     ALERT,
     MISSING,
     LedgerHead,
+    Provenance,
     build_pdf,
     data_table,
     fmt_date,
@@ -91,7 +92,8 @@ class ComplianceReportInput:
     override_total: int | None = None
 
 
-def build_compliance_report(report: ComplianceReportInput) -> bytes:
+def build_compliance_report(report: ComplianceReportInput,
+                            provenance: Provenance | None = None) -> bytes:
     """Build the compliance report PDF.
 
     Parameters
@@ -126,6 +128,7 @@ def build_compliance_report(report: ComplianceReportInput) -> bytes:
         subject=f"Compliance report for {report.lender_name}, {period}",
         generated_at=report.generated_at,
         ledger_head=report.ledger_head,
+        provenance=provenance,
     )
 
 

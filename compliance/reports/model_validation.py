@@ -19,6 +19,7 @@ from compliance.reports.common import (
     CONTENT_WIDTH,
     MISSING,
     LedgerHead,
+    Provenance,
     build_pdf,
     chart_image,
     data_table,
@@ -127,7 +128,8 @@ class ModelValidationInput:
             raise ValueError("y_bad, score and probability_of_default must have equal length")
 
 
-def build_model_validation_report(report: ModelValidationInput) -> bytes:
+def build_model_validation_report(report: ModelValidationInput,
+                                  provenance: Provenance | None = None) -> bytes:
     """Build the model validation report PDF.
 
     Parameters
@@ -162,6 +164,7 @@ def build_model_validation_report(report: ModelValidationInput) -> bytes:
         subject="Model validation",
         generated_at=report.generated_at,
         ledger_head=report.ledger_head,
+        provenance=provenance,
     )
 
 

@@ -77,3 +77,32 @@ def test_a_manifest_of_another_shape_is_refused(bad):
 def test_non_finite_numbers_are_refused():
     with pytest.raises(ManifestError):
         to_manifest({"x": float("nan")})
+
+
+@pytest.mark.parametrize(("fixture", "kind", "builder"), CASES, ids=[c[0] for c in CASES])
+def test_a_stored_report_names_its_id_and_manifest_in_footer_and_xmp(fixture, kind, builder,
+                                                                    request):
+    import io
+
+    from pypdf import PdfReader
+
+    from compliance.ledger import sha256_hex
+    from compliance.reports import Provenance
+    from compliance.reports.common import XMP_NAMESPACE
+    from tests.compliance.reports.conftest import page_texts
+
+    original = request.getfixturevalue(fixture)
+    digest = sha256_hex(canonical_json(to_manifest(original)))
+    pdf = builder(original, provenance=Provenance(report_id=4711, manifest_sha256=digest))
+    for text in page_texts(pdf):
+        assert f"Report 4711 manifest sha256 {digest}" in text
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    assert xmp.get_nodes_in_namespace("", XMP_NAMESPACE)
+    raw = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert "<riskdesk:reportId>4711</riskdesk:reportId>" in raw
+    assert f"<riskdesk:manifestSha256>{digest}</riskdesk:manifestSha256>" in raw
+    assert xmp.dc_identifier == "riskdesk-report-4711"
+    # Deterministic with provenance too.
+    assert pdf == builder(original, provenance=Provenance(report_id=4711, manifest_sha256=digest))
