@@ -5,17 +5,20 @@ Takes tables already aggregated by the caller (see ``compliance.reports.summarie
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable, KeepTogether, XPreformatted
 
 from compliance.reports.common import (
     ALERT,
     MISSING,
+    STYLES,
     LedgerHead,
     Provenance,
     build_pdf,
@@ -60,13 +63,26 @@ class LedgerVerification:
 
 @dataclass(frozen=True)
 class SignedCheckpoint:
-    """A signed ledger checkpoint; ``signature`` is printed as stored (hex or base64)."""
+    """A signed ledger checkpoint, printed exactly as signed so that it verifies as printed.
+
+    ``signed_at`` is the signed text (``compliance.ledger.format_timestamp``), ``signature`` the
+    base64 signature; ``public_key_pem`` the key that verifies it and ``public_key_url`` where
+    the service publishes that key.
+    """
 
     seq: int
     hash: str
-    signed_at: datetime
+    signed_at: str
     signature: str
     public_key_fingerprint: str
+    public_key_pem: str = ""
+    public_key_url: str = "/audit/public-key"
+
+    def as_json(self) -> str:
+        """The checkpoint as ``POST /audit/verify`` takes it, one field a line."""
+        fields = {"head_seq": self.seq, "head_hash": self.hash, "signed_at": self.signed_at,
+                  "signature": self.signature, "key_fingerprint": self.public_key_fingerprint}
+        return json.dumps(fields, indent=1)
 
 
 @dataclass(frozen=True)
@@ -217,8 +233,18 @@ def _ledger(result: LedgerVerification, checkpoint: SignedCheckpoint | None) -> 
     signed = [
         ("Checkpoint sequence", fmt_int(checkpoint.seq)),
         ("Checkpoint hash", mono_lines(checkpoint.hash)),
-        ("Signed at", fmt_datetime(checkpoint.signed_at)),
-        ("Ed25519 signature", mono_lines(checkpoint.signature)),
+        ("Signed at", mono_lines(checkpoint.signed_at)),
+        ("Ed25519 signature", mono_lines(checkpoint.signature, width=96)),
         ("Public key fingerprint", mono_lines(checkpoint.public_key_fingerprint)),
+        ("Public key", checkpoint.public_key_url),
     ]
-    return [*out, KeepTogether([para("Signed checkpoint", "h2"), key_value_table(signed)])]
+    copyable = [
+        para("To check it, send this block, as printed, to POST /audit/verify; or check the "
+             "Ed25519 signature with the public key below over the canonical JSON (sorted keys, "
+             "no spaces) of head_hash, head_seq and signed_at.", "small"),
+        XPreformatted(escape(checkpoint.as_json()), STYLES["mono"]),
+    ]
+    if checkpoint.public_key_pem:
+        copyable.append(XPreformatted(escape(checkpoint.public_key_pem.strip()), STYLES["mono"]))
+    return [*out, KeepTogether([para("Signed checkpoint", "h2"), key_value_table(signed),
+                                *copyable])]

@@ -254,8 +254,8 @@ def example_compliance_input(
     checkpoint = SignedCheckpoint(
         seq=ledger_head.seq,
         hash=ledger_head.hash,
-        signed_at=datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC),
-        signature="5be1" * 32,
+        signed_at="2026-03-31T23:59:59.000000Z",
+        signature="W+E4" * 21 + "AA==",
         public_key_fingerprint="0c7d" * 16,
     )
     return ComplianceReportInput(

@@ -223,6 +223,24 @@ def test_compliance_report_counts_decisions_overrides_reasons_and_verifies_ledge
     assert "5 decisions, overall approval rate 40.0%" in text
 
 
+def test_the_checkpoint_printed_in_a_compliance_report_verifies_as_printed(
+        client, auth_headers, world, settings_env):
+    from app.audit.service import public_key
+
+    report = _create(client, auth_headers[CO], kind="compliance", **PERIOD).json()
+    text = pdf_text(_pdf(client, auth_headers[CO], report["id"]))
+    block = re.search(r'\{ "head_seq".*?\}', text)
+    assert block is not None, "no copyable checkpoint block in the report"
+    printed = json.loads(block.group(0))
+    assert printed["head_seq"] == report["ledger_head_seq"]
+    verified = client.post("/audit/verify", json=printed, headers=auth_headers[AU])
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["ok"] is True and verified.json()["checkpoint_is_prefix"] is True
+    # The key that verifies it is printed too.
+    pem = public_key(settings_env)["public_key_pem"].strip()
+    assert " ".join(pem.split()) in text
+
+
 # --- Reproducibility and the ledger ---------------------------------------------------------------
 
 

@@ -61,8 +61,9 @@ def compliance_input(session: Session, settings: Settings, parameters: dict[str,
         top_reasons=top_reasons(repository.reason_lists(session, start, end)),
         ledger_verification=LedgerVerification(**verification.as_dict()),
         checkpoint=SignedCheckpoint(seq=signed["head_seq"], hash=signed["head_hash"],
-                                    signed_at=generated_at, signature=signed["signature"],
-                                    public_key_fingerprint=signed["key_fingerprint"]),
+                                    signed_at=signed["signed_at"], signature=signed["signature"],
+                                    public_key_fingerprint=signed["key_fingerprint"],
+                                    public_key_pem=ledger.public_key_pem(signing_key(settings))),
         fairness_audit=audit,
     )
 

@@ -50,9 +50,23 @@ def test_shows_verification_and_signed_checkpoint(compliance_input, text):
     checkpoint = compliance_input.checkpoint
     assert "OK: every event re-hashes" in text
     assert f"Head hash {verification.head_hash}" in text
-    assert checkpoint.signature[:64] in text and checkpoint.signature[64:] in text
+    assert checkpoint.signature in text
     assert checkpoint.public_key_fingerprint in text
-    assert "2026-03-31 23:59:59 UTC" in text
+    # As signed, not reformatted: what the signature covers.
+    assert "Signed at 2026-03-31T23:59:59.000000Z" in text
+
+
+def test_the_checkpoint_is_printed_as_a_copyable_block(compliance_input, text):
+    import json
+    import re
+
+    block = re.search(r'\{ "head_seq".*?\}', text)
+    assert block is not None
+    checkpoint = compliance_input.checkpoint
+    assert json.loads(block.group(0)) == {
+        "head_seq": checkpoint.seq, "head_hash": checkpoint.hash,
+        "signed_at": checkpoint.signed_at, "signature": checkpoint.signature,
+        "key_fingerprint": checkpoint.public_key_fingerprint}
 
 
 def test_failed_verification_names_the_first_bad_event(compliance_input):
