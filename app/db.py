@@ -143,6 +143,29 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             lock.release()
 
 
+@contextmanager
+def read_snapshot(session: Session) -> Iterator[Session]:
+    """A session that reads one consistent snapshot of the database, for work that must see
+    the database as of one ledger head (a period report's rows).
+
+    SQLite: ``session`` itself, whose transaction holds the write lock, so nothing changes under
+    it. PostgreSQL: a read-only REPEATABLE READ transaction on a connection of its own; under
+    READ COMMITTED each statement would see rows committed after the head was read.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        yield session
+        return
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ",
+                                            postgresql_readonly=True) as conn:
+        with Session(bind=conn) as snapshot:
+            try:
+                yield snapshot
+            finally:
+                snapshot.rollback()
+
+
 def request_slots(engine: Engine) -> int:
     """How many requests may hold a database session at once: SQLite admits one writer (and
     every request may write the ledger), PostgreSQL as many as the pool has connections."""

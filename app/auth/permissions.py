@@ -42,6 +42,7 @@ class Action(StrEnum):
     FAIRNESS_READ = "fairness.read"
     REPORT_CREATE = "report.create"
     REPORT_READ = "report.read"
+    REPORT_VERIFY = "report.verify"
 
 
 _LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
@@ -71,6 +72,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.FAIRNESS_READ: frozenset({_CO, _AU}),
     Action.REPORT_CREATE: frozenset({_CO, _LO}),
     Action.REPORT_READ: frozenset({_CO, _AU, _LO, _UW}),
+    # Proving a report against the ledger is the examiner's and the compliance officer's work.
+    Action.REPORT_VERIFY: frozenset({_CO, _AU}),
 }
 
 # Attributes by which a dependency of ``app.auth.deps`` records what it admits.

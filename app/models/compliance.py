@@ -53,3 +53,8 @@ class Report(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     size: int
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Every input the PDF was built from, resolved at creation into canonical JSON
+    # (app.reports.manifests): the report is rebuilt from it alone. None for reports made
+    # before manifests were kept.
+    manifest: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    manifest_sha256: str | None = Field(default=None, max_length=64)

@@ -1,16 +1,16 @@
-"""Pinning a report's inputs and building its PDF, first time or again.
+"""Pinning a report's inputs: the parameters a request resolves to, the builder's input read
+from the database as of one ledger head, and what the manifest records beside it.
 
 Every report is built against the ledger head at build time and stamped with its creation time
-(to the second), and both are stored with the PDF and its parameters. ``build`` reads only the
-database and those stored values, so :func:`rebuild` reproduces a stored report byte for byte.
-The compliance report's verification covers the ledger up to that head, and its checkpoint
-signs that head at the creation time (Ed25519 signatures are deterministic).
+(to the second). The input read here goes into the report's manifest
+(:mod:`app.reports.manifests`), and the PDF is built from the manifest, first time and again:
+:func:`rebuild` never reads the database. The compliance report's verification covers the
+ledger up to that head, and its checkpoint signs that head at the creation time.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -21,6 +21,7 @@ from app.config import Settings
 from app.errors import Conflict
 from app.fairness import service as fairness
 from app.models import Report
+from app.reports import manifests, repository
 from app.reports.inputs.adverse_action import (
     adverse_action_input,
     notice_action,
@@ -30,36 +31,56 @@ from app.reports.inputs.adverse_action import (
 from app.reports.inputs.compliance_report import compliance_input
 from app.reports.inputs.model_validation import model_validation_input
 from app.reports.schemas import PARAMETERS, ReportCreate, ReportKind
-from compliance.reports import (
-    LedgerHead,
-    build_adverse_action_notice,
-    build_compliance_report,
-    build_model_validation_report,
-)
+from compliance.reports import LedgerHead
 
 # Bootstrap settings of the audits inside reports: fixed, so a report rebuilds identically.
 REPORT_AUDIT = {"n_boot": 200, "seed": 0}
 COMPLIANCE_INTERSECTIONS = (("sex", "age_band"),)
 
 
-def rebuild(session: Session, settings: Settings, report: Report) -> bytes:
-    """Build ``report`` again from its stored parameters, creation time and ledger head."""
-    return build(session, settings, ReportKind(report.kind), json.loads(report.parameters),
-                 report.created_at,
-                 LedgerHead(report.ledger_head_seq, report.ledger_head_hash))
+class NotRebuildable(Conflict):
+    code = "report_not_rebuildable"
 
 
-def build(session: Session, settings: Settings, kind: ReportKind, parameters: dict[str, Any],
-          generated_at: datetime, head: LedgerHead) -> bytes:
-    """The PDF of ``kind`` from pinned ``parameters`` (see :func:`resolve_parameters`)."""
+def rebuild(report: Report) -> bytes:
+    """Build ``report`` again from its stored manifest alone."""
+    if report.manifest is None or report.id is None:
+        raise NotRebuildable(f"report {report.id} was made before reports kept their input "
+                             "manifest; it cannot be rebuilt, only checked against the ledger")
+    return manifests.build_from(report.manifest, report.id)
+
+
+def build_input(session: Session, settings: Settings, kind: ReportKind,
+                parameters: dict[str, Any], generated_at: datetime, head: LedgerHead) -> Any:
+    """The builder's input for ``kind`` from pinned ``parameters`` (see
+    :func:`resolve_parameters`), read as of ``head``."""
     if kind == ReportKind.ADVERSE_ACTION:
-        return build_adverse_action_notice(
-            adverse_action_input(session, settings, parameters, generated_at, head))
+        return adverse_action_input(session, settings, parameters, generated_at, head)
     if kind == ReportKind.MODEL_VALIDATION:
-        return build_model_validation_report(
-            model_validation_input(session, parameters, generated_at, head))
-    return build_compliance_report(
-        compliance_input(session, settings, parameters, generated_at, head))
+        return model_validation_input(session, parameters, generated_at, head)
+    return compliance_input(session, settings, parameters, generated_at, head)
+
+
+def provenance(session: Session, kind: ReportKind, parameters: dict[str, Any],
+               head: LedgerHead) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What the manifest records beside the input: the versions of the model, policy and reason
+    statements behind the report, and for a period report the decisions it counted."""
+    if kind == ReportKind.ADVERSE_ACTION:
+        decision = repository.decision(session, parameters["decision_id"])
+        assert decision is not None  # resolve_parameters found it
+        return ({"model_version": decision.model_version,
+                 "policy_version": decision.policy_version,
+                 "reason_catalog_version": decision.reason_catalog_version}, None)
+    if kind == ReportKind.MODEL_VALIDATION:
+        return ({"model_version": parameters["model_version"],
+                 "policy_version": parameters["policy_version"]}, None)
+    start, end = fairness.period_bounds(date.fromisoformat(parameters["date_from"]),
+                                        date.fromisoformat(parameters["date_to"]))
+    rows = repository.period_decisions(session, start, end)
+    return ({name: sorted({str(r[i]) for r in rows if r[i] is not None})
+             for i, name in enumerate(("model_versions", "policy_versions",
+                                       "reason_catalog_versions"), start=1)},
+            {"as_of_ledger_seq": head.seq, "decision_ids": [r[0] for r in rows]})
 
 
 def resolve_parameters(session: Session, actor: Principal, body: ReportCreate) -> dict[str, Any]:

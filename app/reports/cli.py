@@ -83,3 +83,66 @@ def compliance(
 ) -> None:
     """Compliance report for a period."""
     _create(out, kind="compliance", date_from=_day(date_from), date_to=_day(date_to))
+
+
+@report_cli.command("verify")
+def verify(
+    report_id: Annotated[int | None, typer.Option("--id", help="Stored report id.")] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="A PDF file to identify.",
+                                             exists=True, dir_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Prove a stored report against the ledger (--id), or say which report a PDF is (--pdf).
+
+    --id checks that the stored bytes have the sha256 its report.created event recorded, that
+    the PDF rebuilt from its manifest is identical, and that the chain verifies up to that
+    event. Exit status 0 only when all hold (or, with --pdf, when the PDF is a known report);
+    1 otherwise.
+    """
+    import json
+
+    from app.auth.principal import Principal
+    from app.config import InsecureSettingsError
+    from app.db import session_scope
+    from app.errors import RiskdeskError
+    from app.reports import service
+
+    if (report_id is None) == (pdf is None):
+        typer.echo("error: give exactly one of --id N or --pdf FILE", err=True)
+        raise typer.Exit(2)
+    try:
+        with session_scope() as session:
+            if pdf is not None:
+                found = service.find_by_pdf(session, pdf.read_bytes())
+                ok = bool(found["known"])
+                if as_json:
+                    typer.echo(json.dumps(found, indent=2))
+                elif ok:
+                    typer.echo(f"{pdf}: report {found['report_id']} ({found['kind']}), created "
+                               f"{found['created_at']} by {found['created_by']} "
+                               f"({found['created_by_role']}), ledger event "
+                               f"{found['created_seq']}; sha256 {found['sha256']}")
+                else:
+                    typer.echo(f"{pdf}: unknown: no report in the ledger has sha256 "
+                               f"{found['sha256']}")
+            else:
+                assert report_id is not None
+                result = service.verify_report(session, report_id)
+                service.record_verification(session, Principal.system("cli"), result)
+                ok = result.ok
+                if as_json:
+                    typer.echo(json.dumps(result.as_dict(), indent=2))
+                else:
+                    typer.echo(f"report {report_id} ({result.kind}): "
+                               + ("verified" if ok else "NOT verified: failed "
+                                  + ", ".join(result.failed)))
+                    for name, check in result.checks.items():
+                        typer.echo(f"  {'ok  ' if check['ok'] else 'FAIL'} {name}: "
+                                   f"{check['detail']}")
+    except InsecureSettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except RiskdeskError as exc:
+        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
+    raise typer.Exit(0 if ok else 1)

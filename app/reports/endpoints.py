@@ -10,20 +10,29 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import RequireAction, SettingsDep
 from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
+from app.errors import error_body
 from app.models import Report
 from app.openapi import errors_for
 from app.params import Offset, RowId
 from app.reports import service
-from app.reports.schemas import ReportCreate, ReportKind, ReportPage, ReportPublic
+from app.reports.schemas import (
+    ReportCreate,
+    ReportKind,
+    ReportPage,
+    ReportPublic,
+    ReportVerificationPublic,
+)
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 Creator = Annotated[Principal, RequireAction(Action.REPORT_CREATE)]
 Reader = Annotated[Principal, RequireAction(Action.REPORT_READ)]
+Verifier = Annotated[Principal, RequireAction(Action.REPORT_VERIFY)]
 
 
 def _public(report: Report) -> ReportPublic:
@@ -33,7 +42,8 @@ def _public(report: Report) -> ReportPublic:
         created_by_role=report.created_by_role, application_id=report.application_id,
         model_version=report.model_version, ledger_head_seq=report.ledger_head_seq,
         ledger_head_hash=report.ledger_head_hash, sha256=report.sha256, size=report.size,
-        pdf_url=f"/reports/{report.id}/pdf")
+        manifest_sha256=report.manifest_sha256, pdf_url=f"/reports/{report.id}/pdf",
+        verify_url=f"/reports/{report.id}/verify")
 
 
 @router.post("", response_model=ReportPublic, status_code=201, responses=errors_for(409))
@@ -73,10 +83,32 @@ def get_report(report_id: RowId, session: SessionDep, actor: Reader) -> ReportPu
 
 @router.get("/{report_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}},
-                             "description": "The PDF; its sha256 equals the stored one."}})
+                             "description": "The PDF; its sha256 is the one the ledger "
+                                            "recorded at its creation."},
+                       **errors_for(409)})
 def download_report(report_id: RowId, session: SessionDep, actor: Reader) -> Response:
-    """The PDF bytes; each download is recorded in the ledger (``report.downloaded``)."""
-    report = service.download_report(session, actor, report_id)
+    """The PDF bytes; each download is recorded in the ledger (``report.downloaded``).
+
+    Bytes whose sha256 is not the one the ledger recorded at the report's creation are refused
+    (409 ``report_integrity``), and the refusal is recorded (``report.download_refused``).
+    """
+    download = service.download_report(session, actor, report_id)
+    if download.refusal is not None:
+        refusal = download.refusal
+        return JSONResponse(error_body(refusal.code, refusal.message, refusal.details),
+                            status_code=refusal.status_code)
+    report = download.report
     return Response(content=report.pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="riskdesk-{report.kind}-{report.id}.pdf"',
         "X-Content-SHA256": report.sha256})
+
+
+@router.get("/{report_id}/verify", response_model=ReportVerificationPublic)
+def verify_report(report_id: RowId, session: SessionDep,
+                  actor: Verifier) -> ReportVerificationPublic:
+    """Prove a stored report against the ledger: its bytes against the PDF hash its
+    ``report.created`` event recorded, its rebuild from its manifest against those bytes, and
+    the chain up to that event. ``ok`` only when all three hold; ``failed`` names the others."""
+    result = service.verify_report(session, report_id)
+    service.record_verification(session, actor, result)
+    return ReportVerificationPublic.model_validate(result.as_dict())

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from app.audit import repository as ledger_repository
-from app.models import ApplicantIdentity, Application, Decision, Report
+from app.models import ApplicantIdentity, Application, AuditEvent, Decision, Report
 from compliance import ledger
 
 OVERRIDE_KINDS = ("override", "review")
@@ -82,6 +82,17 @@ def _in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(col(Decision.created_at) >= start, col(Decision.created_at) < end)
 
 
+def period_decisions(session: Session, start: datetime,
+                     end: datetime) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(id, model version, policy version, reason catalogue version) of every decision made in
+    ``[start, end)``, by id: the rows a period report counts."""
+    rows = session.execute(
+        select(Decision.id, Decision.model_version, Decision.policy_version,
+               Decision.reason_catalog_version)
+        .where(_in_period(start, end)).order_by(col(Decision.id))).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
 def automated_counts(session: Session, start: datetime,
                      end: datetime) -> list[tuple[str, str | None, int]]:
     """(outcome, risk tier, count) of the automated decisions made in ``[start, end)``."""
@@ -134,6 +145,16 @@ def reason_lists(session: Session, start: datetime,
 def ledger_head(session: Session) -> tuple[int, str]:
     """``(seq, hash)`` of the chain head; ``(0, genesis)`` for an empty ledger."""
     return ledger_repository.chain_head(session) or (0, ledger.GENESIS_HASH)
+
+
+def creation_events_with_pdf_hash(session: Session, digest: str) -> list[AuditEvent]:
+    """``report.created`` events whose payload records ``digest`` as the PDF's sha256 (named
+    ``sha256`` in events from before manifests)."""
+    patterns = [f'%"pdf_sha256":"{digest}"%', f'%"sha256":"{digest}"%']
+    return list(session.exec(
+        select(AuditEvent).where(AuditEvent.action == "report.created",
+                                 or_(*(col(AuditEvent.payload).like(p) for p in patterns)))
+        .order_by(col(AuditEvent.seq))).all())
 
 
 def verify_up_to(session: Session, seq: int) -> ledger.VerificationResult:

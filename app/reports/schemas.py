@@ -98,7 +98,29 @@ class ReportPublic(BaseModel):
     ledger_head_hash: str = Field(description="That event's hash.")
     sha256: str = Field(description="sha256 of the PDF bytes.")
     size: int = Field(description="Size of the PDF in bytes.")
+    manifest_sha256: str | None = Field(None, description="sha256 of the canonical input "
+                                        "manifest the PDF was built from (printed in its "
+                                        "footer); none for reports made before manifests.")
     pdf_url: str = Field(description="Where to download the PDF (each download is ledgered).")
+    verify_url: str = Field(description="Where to verify it against the ledger.")
+
+
+class VerificationCheck(BaseModel):
+    ok: bool
+    detail: str = Field(description="What was found.")
+
+
+class ReportVerificationPublic(BaseModel):
+    report_id: int
+    kind: str | None
+    ok: bool = Field(description="True only when every check holds.")
+    failed: list[str] = Field(description="The checks that failed, by name.")
+    checks: dict[str, VerificationCheck] = Field(
+        description="bytes_match_ledger: the stored PDF's sha256 is the one its report.created "
+        "event recorded; rebuild_identical: the PDF rebuilt from its manifest (whose sha256 the "
+        "event also recorded) is byte for byte the stored one; chain_verified: the ledger "
+        "verifies from its first event up to that event. ledger_event appears, failed, when no "
+        "event records the report's creation.")
 
 
 class ReportPage(BaseModel):

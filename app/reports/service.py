@@ -1,52 +1,75 @@
-"""Creating, listing, reading and downloading the regulatory PDF reports.
+"""Creating, listing, reading, downloading and verifying the regulatory PDF reports.
 
-Access is narrowed in :mod:`app.reports.access`; inputs are pinned and PDFs built in
-:mod:`app.reports.building`.
+Access is narrowed in :mod:`app.reports.access`; inputs are pinned in
+:mod:`app.reports.building` and resolved into a manifest (:mod:`app.reports.manifests`) that the
+PDF is built from. What proves a report is the ledger: its ``report.created`` event carries the
+sha256 of the PDF and of the manifest, and :func:`verify_report` checks the stored bytes
+against the event (not against the row, which could be rewritten together with its bytes),
+rebuilds the PDF from the manifest, and verifies the chain up to the event.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session
 
-from app.audit.service import append_event
+from app.audit import repository as ledger_repository
+from app.audit.service import append_event, public_key
 from app.auth.principal import Principal
 from app.auth.scope import own_applications_only
 from app.config import Settings
-from app.errors import NotFound, RiskdeskError
-from app.models import Report
+from app.db import read_snapshot
+from app.errors import Conflict, NotFound
+from app.models import AuditEvent, Report
 from app.notices import service as notices_service
-from app.reports import access, repository
-from app.reports.building import build, resolve_parameters
+from app.reports import access, manifests, repository
+from app.reports.building import build_input, provenance, rebuild, resolve_parameters
 from app.reports.schemas import ReportCreate, ReportKind
 from compliance import ledger
 from compliance.reports import LedgerHead
 from risk_models.notices import OPEN_STATUSES
 
 
-class ReportIntegrityError(RiskdeskError):
-    status_code = 500
+class ReportIntegrityError(Conflict):
     code = "report_integrity"
 
 
 def create_report(session: Session, settings: Settings, actor: Principal,
                   body: ReportCreate) -> Report:
-    """Check access, pin the inputs, build the PDF against the ledger head, store and ledger it."""
+    """Check access, pin the inputs as of the ledger head into a manifest, build the PDF from
+    the manifest, store both, and record both hashes in the ledger."""
     access.check_may_create(actor, body.kind)
     parameters = resolve_parameters(session, actor, body)
     generated_at = datetime.now(UTC).replace(microsecond=0)
-    seq, head_hash = repository.ledger_head(session)
-    pdf = build(session, settings, body.kind, parameters, generated_at, LedgerHead(seq, head_hash))
-    digest = ledger.sha256_hex(pdf)
+    # The head and every row behind the report are read from one snapshot: later activity, even
+    # in the report's own period, never changes what it counted.
+    with read_snapshot(session) as snapshot:
+        seq, head_hash = repository.ledger_head(snapshot)
+        head = LedgerHead(seq, head_hash)
+        report_input = build_input(snapshot, settings, body.kind, parameters, generated_at, head)
+        versions, rows = provenance(snapshot, body.kind, parameters, head)
+    manifest_text, manifest_sha256 = manifests.serialise(manifests.compose(
+        body.kind, parameters, report_input, versions=versions, rows=rows,
+        signing_key_fingerprint=public_key(settings)["fingerprint"]))
     report = repository.add(session, Report(
         kind=body.kind.value, parameters=ledger.canonical_json(parameters),
         created_at=generated_at, created_by=actor.actor_id, created_by_role=str(actor.role),
         application_id=parameters.get("application_id"),
         model_version=parameters.get("model_version"), ledger_head_seq=seq,
-        ledger_head_hash=head_hash, sha256=digest, size=len(pdf), pdf=pdf))
+        ledger_head_hash=head_hash, sha256="", size=0, pdf=b"", manifest=manifest_text,
+        manifest_sha256=manifest_sha256))
+    # The id is known once the row is written, and the PDF prints it.
+    pdf = rebuild(report)
+    report.pdf, report.sha256, report.size = pdf, ledger.sha256_hex(pdf), len(pdf)
+    session.add(report)
+    session.flush()
     append_event(session, actor, "report.created", "report", report.id or 0, {
-        "kind": report.kind, "sha256": digest, "size": len(pdf), "ledger_head_seq": seq,
+        "kind": report.kind, "pdf_sha256": report.sha256, "size": len(pdf),
+        "manifest_sha256": manifest_sha256, "ledger_head_seq": seq,
         "ledger_head_hash": head_hash, "parameters": parameters})
     if body.kind == ReportKind.ADVERSE_ACTION:
         obligation = notices_service.get(session, parameters["notice_id"])
@@ -65,17 +88,41 @@ def get_report(session: Session, actor: Principal, report_id: int) -> Report:
     return report
 
 
-def download_report(session: Session, actor: Principal, report_id: int) -> Report:
-    """A report with its bytes, checked against the stored sha256; the download is ledgered."""
+@dataclass(frozen=True)
+class Download:
+    """A report's bytes to serve, or why they are refused (``refusal``)."""
+
+    report: Report
+    refusal: ReportIntegrityError | None = None
+
+
+def download_report(session: Session, actor: Principal, report_id: int) -> Download:
+    """A report with its bytes, checked against the sha256 its ``report.created`` event
+    recorded; the download is ledgered.
+
+    Bytes that differ from the ledger's hash are never served, even when the row's own hash
+    was changed to match them: the refusal is recorded in the ledger (and returned, not raised,
+    so that the record commits with the response).
+    """
     report = get_report(session, actor, report_id)
     full = repository.get(session, report_id, with_pdf=True)
     assert full is not None
-    if ledger.sha256_hex(full.pdf) != full.sha256:
-        raise ReportIntegrityError(f"report {report_id}'s stored bytes do not match their "
-                                   "sha256; not serving them")
+    created = creation_event(session, report_id)
+    expected = None if created is None else _pdf_sha256(created)
+    actual = ledger.sha256_hex(full.pdf)
+    if expected != actual:
+        append_event(session, actor, "report.download_refused", "report", report_id, {
+            "kind": report.kind, "stored_sha256": actual, "ledger_sha256": expected})
+        why = ("the ledger holds no record of its creation" if created is None else
+               f"the stored bytes (sha256 {actual}) are not the ones the ledger recorded at "
+               f"its creation (sha256 {expected})")
+        return Download(full, ReportIntegrityError(
+            f"report {report_id} is not served: {why}; the refusal is recorded in the ledger; "
+            "ask an auditor to run `riskdesk report verify`", details={
+                "ledger_sha256": expected, "stored_sha256": actual}))
     append_event(session, actor, "report.downloaded", "report", report_id,
-                 {"kind": report.kind, "sha256": report.sha256, "size": report.size})
-    return full
+                 {"kind": report.kind, "sha256": actual, "size": report.size})
+    return Download(full)
 
 
 def list_reports(session: Session, actor: Principal, *, kind: ReportKind | None = None,
@@ -89,3 +136,108 @@ def list_reports(session: Session, actor: Principal, *, kind: ReportKind | None 
                              submitted_by=own_applications_only(actor), offset=offset,
                              limit=limit)
 
+
+# --- Verification ------------------------------------------------------------------------------
+
+
+def creation_event(session: Session, report_id: int) -> AuditEvent | None:
+    """The ``report.created`` event of ``report_id``."""
+    events, _ = ledger_repository.search_events(
+        session, entity_type="report", entity_id=str(report_id), action="report.created",
+        limit=1)
+    return events[0] if events else None
+
+
+def _pdf_sha256(event: AuditEvent) -> str | None:
+    payload = json.loads(event.payload)
+    # Events from before manifests named the PDF's hash "sha256".
+    value = payload.get("pdf_sha256", payload.get("sha256"))
+    return None if value is None else str(value)
+
+
+@dataclass
+class Verification:
+    """The outcome of verifying one stored report; ``ok`` only when every check holds."""
+
+    report_id: int
+    kind: str | None
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def check(self, name: str, ok: bool, detail: str) -> None:
+        self.checks[name] = {"ok": ok, "detail": detail}
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c["ok"] for c in self.checks.values())
+
+    @property
+    def failed(self) -> list[str]:
+        return [name for name, c in self.checks.items() if not c["ok"]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"report_id": self.report_id, "kind": self.kind, "ok": self.ok,
+                "failed": self.failed, "checks": self.checks}
+
+
+def verify_report(session: Session, report_id: int) -> Verification:
+    """Check a stored report against the ledger: its bytes against the PDF hash the
+    ``report.created`` event recorded; its manifest against the event's manifest hash and,
+    rebuilt from that manifest, the PDF against the stored bytes; and the chain up to the event.
+    Each check is named with what it found."""
+    report = repository.get(session, report_id, with_pdf=True)
+    if report is None:
+        raise NotFound(f"no report {report_id}", code="report_not_found")
+    result = Verification(report_id, report.kind)
+    created = creation_event(session, report_id)
+    if created is None:
+        result.check("ledger_event", False, "no report.created event names this report")
+        return result
+    payload = json.loads(created.payload)
+    expected = _pdf_sha256(created)
+    actual = ledger.sha256_hex(report.pdf)
+    result.check("bytes_match_ledger", actual == expected,
+                 f"stored PDF sha256 {actual}; the ledger's (event {created.seq}) {expected}")
+    recorded_manifest = payload.get("manifest_sha256")
+    if report.manifest is None or recorded_manifest is None:
+        result.check("rebuild_identical", False, "made before reports kept their input "
+                     "manifest: it cannot be rebuilt")
+    else:
+        manifest_sha256 = ledger.sha256_hex(report.manifest)
+        if manifest_sha256 != recorded_manifest:
+            result.check("rebuild_identical", False,
+                         f"the stored manifest (sha256 {manifest_sha256}) is not the one the "
+                         f"ledger recorded ({recorded_manifest})")
+        else:
+            rebuilt = rebuild(report)
+            same = rebuilt == report.pdf
+            result.check("rebuild_identical", same,
+                         "rebuilt from its manifest: identical bytes" if same else
+                         f"rebuilt from its manifest: sha256 {ledger.sha256_hex(rebuilt)}, "
+                         f"not the stored {actual}")
+    chain = repository.verify_up_to(session, created.seq)
+    reaches = chain.ok and chain.head_seq == created.seq
+    result.check("chain_verified", reaches,
+                 f"the chain verifies from event 1 to event {created.seq}" if reaches else
+                 f"the chain does not verify up to event {created.seq}: "
+                 f"{chain.problem or f'first bad event {chain.first_bad_seq}'}")
+    return result
+
+
+def record_verification(session: Session, actor: Principal, result: Verification) -> None:
+    """A verification is an access to the report and a finding: both go into the ledger."""
+    append_event(session, actor, "report.verified", "report", result.report_id,
+                 {"ok": result.ok, "failed": result.failed})
+
+
+def find_by_pdf(session: Session, pdf: bytes) -> dict[str, Any]:
+    """Which stored report ``pdf`` is, by the PDF hashes the ledger recorded; ``known`` is
+    False when no report.created event carries its hash."""
+    digest = ledger.sha256_hex(pdf)
+    for event in repository.creation_events_with_pdf_hash(session, digest):
+        report_id = int(event.entity_id)
+        payload = json.loads(event.payload)
+        return {"known": True, "sha256": digest, "report_id": report_id,
+                "kind": payload.get("kind"), "created_seq": event.seq,
+                "created_at": event.occurred_at.isoformat(),
+                "created_by": event.actor_id, "created_by_role": event.actor_role}
+    return {"known": False, "sha256": digest}

@@ -106,6 +106,8 @@ class ComplianceReportInput:
     checkpoint: SignedCheckpoint | None = None
     fairness_audit: Mapping[str, Any] | None = None
     override_total: int | None = None
+    # Made before the period ended: its figures will still change.
+    interim: bool = False
 
 
 def build_compliance_report(report: ComplianceReportInput,
@@ -123,9 +125,14 @@ def build_compliance_report(report: ComplianceReportInput,
         The PDF, identical for identical input.
     """
     period = f"{fmt_date(report.period_start)} to {fmt_date(report.period_end)}"
+    label = "INTERIM " if report.interim else ""
     story: list[Flowable] = [
-        para(f"{KIND}: {report.lender_name}", "title"),
+        para(f"{label}{KIND}: {report.lender_name}", "title"),
         para(f"Period {period} · generated {fmt_datetime(report.generated_at)}", "subtitle"),
+        *([para("Interim: the period had not ended when this report was made; its figures "
+                "cover the decisions recorded in the ledger up to sequence "
+                f"{fmt_int(report.ledger_head.seq)} and will change.", "note")]
+          if report.interim else []),
         para("1. Decisions", "h1"),
         *_decisions(report),
         para("2. Underwriter reviews and overrides", "h1"),
@@ -139,8 +146,8 @@ def build_compliance_report(report: ComplianceReportInput,
     ]
     return build_pdf(
         story,
-        kind=f"{KIND} · {period}",
-        title=f"{KIND} {period}",
+        kind=f"{label}{KIND} · {period}",
+        title=f"{label}{KIND} {period}",
         subject=f"Compliance report for {report.lender_name}, {period}",
         generated_at=report.generated_at,
         ledger_head=report.ledger_head,

@@ -244,8 +244,7 @@ def test_the_checkpoint_printed_in_a_compliance_report_verifies_as_printed(
 # --- Reproducibility and the ledger ---------------------------------------------------------------
 
 
-def test_rebuilding_a_report_gives_identical_bytes(client, auth_headers, world, engine,
-                                                   settings_env):
+def test_rebuilding_a_report_gives_identical_bytes(client, auth_headers, world, engine):
     from app.reports.building import rebuild
 
     bodies = [{"kind": "adverse_action", "application_id": world.declined},
@@ -257,7 +256,7 @@ def test_rebuilding_a_report_gives_identical_bytes(client, auth_headers, world, 
     with Session(engine, expire_on_commit=False) as s:
         for report_id in ids:
             stored = s.get(Report, report_id)
-            assert rebuild(s, settings_env, stored) == stored.pdf, stored.kind
+            assert rebuild(stored) == stored.pdf, stored.kind
 
 
 def test_downloads_match_the_stored_sha256_and_each_is_ledgered(client, auth_headers, world,
@@ -279,7 +278,8 @@ def test_creation_is_ledgered_with_the_sha256_and_ledger_head(client, auth_heade
     report = _create(client, auth_headers[CO], kind="compliance", **PERIOD).json()
     [event] = _events(engine, "report.created", report["id"])
     payload = json.loads(event.payload)
-    assert payload["sha256"] == report["sha256"] and payload["kind"] == "compliance"
+    assert payload["pdf_sha256"] == report["sha256"] and payload["kind"] == "compliance"
+    assert payload["manifest_sha256"] == report["manifest_sha256"]
     assert payload["ledger_head_seq"] == report["ledger_head_seq"] == event.seq - 1
     assert payload["ledger_head_hash"] == report["ledger_head_hash"] == event.prev_hash
     assert payload["parameters"]["date_from"] == PERIOD["date_from"]

@@ -65,6 +65,7 @@ def compliance_input(session: Session, settings: Settings, parameters: dict[str,
                                     public_key_fingerprint=signed["key_fingerprint"],
                                     public_key_pem=ledger.public_key_pem(signing_key(settings))),
         fairness_audit=audit,
+        interim=generated_at < end,
     )
 
 
