@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.applications.cli import applications_cli
+from app.applications.cli import applications_cli, trail_command
 from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
@@ -31,6 +31,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(report_cli, name="report")
 cli.add_typer(applications_cli, name="applications")
 cli.add_typer(notices_cli, name="notices")
+audit_cli.command("trail")(trail_command)
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
               "compliance": "compliance_officer", "auditor": "auditor", "admin": "admin"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,3 +39,62 @@ def replay_command(
                        f"replayed {found['replayed']!r}")
     if not result["identical"]:
         raise typer.Exit(1)
+
+
+def trail_command(
+    application_id: Annotated[str, typer.Argument(help="The application's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """An application's whole trail: its ledger events, decisions, notices and reports (each
+    verified), and the proof that the events sit in the verified chain. Exit 1 when the proof
+    or a report's verification fails."""
+    from app.applications.trail import trail
+    from app.auth.principal import Principal
+    from app.config import get_settings
+    from app.db import session_scope
+    from app.errors import RiskdeskError
+
+    try:
+        with session_scope() as session:
+            found = trail(session, get_settings(), Principal.system("cli"), application_id)
+    except RiskdeskError as exc:
+        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
+    reports_ok = all(r["verification"]["ok"] for r in found["reports"])
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, default=str))
+    else:
+        _print_trail(found)
+    if not (found["proof"]["ok"] and reports_ok):
+        raise typer.Exit(1)
+
+
+def _print_trail(found: dict[str, Any]) -> None:
+    def who(actor: dict[str, Any]) -> str:
+        return f"{actor['name']} ({actor['acted_as']})"
+
+    typer.echo(f"application {found['application_id']}: {found['status']}, {found['outcome']}; "
+               f"submitted {found['submitted_at']} by {who(found['submitted_by'])}")
+    typer.echo("events:")
+    for e in found["events"]:
+        mark = "ok  " if e["in_verified_chain"] else "FAIL"
+        typer.echo(f"  {mark} #{e['seq']} {e['occurred_at']} {e['action']} "
+                   f"{e['entity_type']} {e['entity_id']} by {who(e['actor'])}")
+    typer.echo("decisions:")
+    for d in found["decisions"]:
+        codes = ", ".join(d["reason_codes"] + d["knockout_codes"]) or "no reason codes"
+        typer.echo(f"  {d['created_at']} {d['kind']}: {d['outcome']} ({codes}) by "
+                   f"{who(d['decided_by'])}")
+    typer.echo("notices:")
+    for n in found["notices"]:
+        typer.echo(f"  {n['kind']} {n['status']}, due {n['due_date']}"
+                   + (f", report {n['report_id']}" if n["report_id"] else ""))
+    typer.echo("reports:")
+    for r in found["reports"]:
+        check = r["verification"]
+        typer.echo(f"  report {r['id']} ({r['kind']}): "
+                   + ("verified" if check["ok"] else "NOT verified: " + ", ".join(check["failed"])))
+    proof = found["proof"]
+    typer.echo(f"proof: {'ok' if proof['ok'] else 'FAILED'}: {proof['events_in_verified_chain']} "
+               f"of {proof['events']} events in the chain verified up to event "
+               f"{proof['chain']['head_seq']}")

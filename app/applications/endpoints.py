@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.applications import replay, repository, service
+from app.applications import replay, repository, service, trail
 from app.applications.schemas import (
     ApplicationCreate,
     ApplicationPage,
@@ -17,6 +17,7 @@ from app.applications.schemas import (
     MonitoringDisclosure,
     ReplayPublic,
     ReviewCreate,
+    TrailPublic,
 )
 from app.auth.deps import RequireAction, SettingsDep
 from app.auth.permissions import Action
@@ -36,6 +37,7 @@ Submitter = Annotated[Principal, RequireAction(Action.APPLICATION_SUBMIT)]
 Reader = Annotated[Principal, RequireAction(Action.APPLICATION_READ)]
 Answerer = Annotated[Principal, RequireAction(Action.APPLICATION_ANSWER_COUNTEROFFER)]
 Examiner = Annotated[Principal, RequireAction(Action.APPLICATION_REPLAY)]
+TrailReader = Annotated[Principal, RequireAction(Action.APPLICATION_TRAIL)]
 Reviewer = Annotated[Principal, RequireAction(Action.APPLICATION_REVIEW)]
 
 
@@ -191,3 +193,13 @@ def monitoring_disclosure(settings: SettingsDep, actor: Reader) -> MonitoringDis
         collection=settings.monitoring_collection,
         disclosure=MONITORING_DISCLOSURE if settings.monitoring_collection != "off" else None,
         fields=["sex", "marital_status", "nationality"])
+
+
+@router.get("/{application_id}/trail", response_model=TrailPublic)
+def application_trail(application_id: str, session: SessionDep, settings: SettingsDep,
+                      actor: TrailReader) -> TrailPublic:
+    """The application's whole trail in one answer: every ledger event about it, its notices
+    and its reports, in order; its decisions and reviews with their makers named; its notices;
+    its reports each verified against the ledger; and the proof that the events sit in the
+    verified chain, with a checkpoint of that chain signed now. Each read is recorded."""
+    return TrailPublic.model_validate(trail.trail(session, settings, actor, application_id))

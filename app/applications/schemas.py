@@ -181,3 +181,95 @@ class MonitoringDisclosure(BaseModel):
                     "voluntarily, with the disclosure.")
     disclosure: str | None = Field(None, description="The text to show the applicant.")
     fields: list[str] = Field(description="The voluntary monitoring fields.")
+
+
+class TrailActor(BaseModel):
+    id: str = Field(description="Actor id: a user id, an API key (key:ID) or a system name.")
+    name: str = Field(description="The user's name; the id itself for systems and keys.")
+    acted_as: str = Field(description="The role they acted with at the time.")
+
+
+class TrailEvent(BaseModel):
+    seq: int
+    occurred_at: datetime
+    action: str
+    entity_type: str
+    entity_id: str
+    actor: TrailActor
+    payload: dict[str, Any]
+    hash: str
+    prev_hash: str
+    in_verified_chain: bool = Field(description="The chain recomputed from its first event "
+                                                "reaches this event with this hash.")
+
+
+class TrailDecision(BaseModel):
+    id: str
+    kind: str
+    created_at: datetime
+    outcome: str
+    adverse_action: str | None
+    risk_tier: str | None
+    score: float | None
+    reason_codes: list[str]
+    knockout_codes: list[str]
+    model_version: str | None
+    policy_version: str
+    decided_by: TrailActor
+
+
+class TrailNotice(BaseModel):
+    id: str
+    kind: str
+    status: str
+    due_date: date
+    report_id: int | None
+    delivered_at: datetime | None
+    delivery_channel: str | None
+
+
+class TrailReportCheck(BaseModel):
+    ok: bool
+    detail: str
+
+
+class TrailReportVerification(BaseModel):
+    report_id: int
+    kind: str | None
+    ok: bool
+    failed: list[str]
+    checks: dict[str, TrailReportCheck]
+
+
+class TrailReport(BaseModel):
+    id: int
+    kind: str
+    created_at: datetime
+    sha256: str
+    manifest_sha256: str | None
+    verification: TrailReportVerification
+
+
+class TrailProof(BaseModel):
+    chain: dict[str, Any] = Field(description="The whole chain recomputed from its first event "
+                                              "(as GET /audit/verify answers).")
+    events_in_verified_chain: int
+    events: int
+    ok: bool = Field(description="The chain verifies and every event of the trail is in it.")
+    checkpoint: dict[str, Any] | None = Field(description="The verified head, signed now: keep "
+                                                          "it to prove the trail later.")
+    verified_at: datetime
+
+
+class TrailPublic(BaseModel):
+    application_id: str
+    status: str
+    outcome: str
+    submitted_at: datetime
+    submitted_by: TrailActor
+    events: list[TrailEvent] = Field(description="Every ledger event about the application, "
+                                                 "its notices and its reports, in order.")
+    decisions: list[TrailDecision]
+    notices: list[TrailNotice]
+    reports: list[TrailReport]
+    proof: TrailProof

@@ -25,12 +25,14 @@ from app.auth.roles import Role
 class Action(StrEnum):
     IDENTITY_READ = "identity.read"
     USER_ADMIN = "user.admin"
+    USER_READ = "user.read"
     LEDGER_READ = "ledger.read"
     APPLICATION_SUBMIT = "application.submit"
     APPLICATION_READ = "application.read"
     APPLICATION_REVIEW = "application.review"
     APPLICATION_ANSWER_COUNTEROFFER = "application.answer_counteroffer"
     APPLICATION_REPLAY = "application.replay"
+    APPLICATION_TRAIL = "application.trail"
     NOTICE_READ = "notice.read"
     NOTICE_SEND = "notice.send"
     MODEL_READ = "model.read"
@@ -54,6 +56,8 @@ _LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.IDENTITY_READ: frozenset(Role),
     Action.USER_ADMIN: frozenset({_AD}),
+    # Resolving a user id found in a trail to a name and role: read-only.
+    Action.USER_READ: frozenset({_AD, _AU, _CO}),
     Action.LEDGER_READ: frozenset({_AU, _CO, _AD}),
     Action.APPLICATION_SUBMIT: frozenset({_LO, _AD}),
     Action.APPLICATION_READ: frozenset(Role),
@@ -61,6 +65,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # The officer records the applicant's answer (services narrow to their own applications).
     Action.APPLICATION_ANSWER_COUNTEROFFER: frozenset({_LO, _AD}),
     Action.APPLICATION_REPLAY: frozenset({_AU, _CO}),
+    Action.APPLICATION_TRAIL: frozenset({_AU, _CO}),
     Action.NOTICE_READ: frozenset({_LO, _CO, _AU}),
     Action.NOTICE_SEND: frozenset({_LO, _CO}),
     Action.MODEL_READ: frozenset({_UW, _CO, _AU, _AD}),

@@ -24,6 +24,7 @@ from app.users.schemas import (
 
 router = APIRouter(tags=["users"])
 Admin = Annotated[Principal, RequireAction(Action.USER_ADMIN)]
+UserReader = Annotated[Principal, RequireAction(Action.USER_READ)]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201, responses=errors_for(409))
@@ -39,6 +40,12 @@ def list_users(session: SessionDep, actor: Admin) -> list[UserPublic]:
     """Every user."""
     return [UserPublic.model_validate(u, from_attributes=True)
             for u in repository.list_users(session)]
+
+
+@router.get("/users/{user_id}", response_model=UserPublic)
+def get_user(user_id: RowId, session: SessionDep, actor: UserReader) -> UserPublic:
+    """One user: the name and role behind a user id found in the ledger or a trail."""
+    return UserPublic.model_validate(service.get_user(session, user_id), from_attributes=True)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)

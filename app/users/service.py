@@ -28,6 +28,13 @@ def create_user(session: Session, actor: Principal, *, username: str, password: 
     return user
 
 
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", code="user_not_found")
+    return user
+
+
 def update_user(session: Session, actor: Principal, user_id: int, change: UserUpdate) -> User:
     user = session.get(User, user_id)
     if user is None:
