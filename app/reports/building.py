@@ -102,5 +102,6 @@ def resolve_parameters(session: Session, actor: Principal, body: ReportCreate) -
         return {"model_version": model.version, "policy_version": policy_version,
                 "fairness": dict(REPORT_AUDIT)}
     return {"date_from": given["date_from"].isoformat(), "date_to": given["date_to"].isoformat(),
+            "prepared_by": actor.actor_id, "prepared_role": str(actor.role),
             "fairness": {**REPORT_AUDIT,
                          "intersections": [list(p) for p in COMPLIANCE_INTERSECTIONS]}}

@@ -9,11 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from app.audit import repository as ledger_repository
-from app.models import ApplicantIdentity, Application, AuditEvent, Decision, Report
+from app.models import (
+    ApplicantIdentity,
+    Application,
+    ApplicationMonitoring,
+    AuditEvent,
+    Decision,
+    NoticeObligation,
+    Report,
+    User,
+)
 from compliance import ledger
 
 OVERRIDE_KINDS = ("override", "review")
@@ -91,6 +101,50 @@ def period_decisions(session: Session, start: datetime,
                Decision.reason_catalog_version)
         .where(_in_period(start, end)).order_by(col(Decision.id))).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def period_applications(session: Session, start: datetime,
+                        end: datetime) -> list[tuple[Any, ...]]:
+    """(id, submitted_at, status, outcome, sex, age band, national origin, marital status) of
+    the applications submitted in ``[start, end)``."""
+    rows = session.execute(
+        sa_select(col(Application.id), col(Application.submitted_at), col(Application.status),
+                  col(Application.outcome), col(ApplicationMonitoring.sex),
+                  col(ApplicationMonitoring.age_band), col(ApplicationMonitoring.national_origin),
+                  col(ApplicationMonitoring.marital_status))
+        .outerjoin(ApplicationMonitoring,
+                   col(ApplicationMonitoring.application_id) == col(Application.id))
+        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
+        .order_by(col(Application.id))).all()
+    return [tuple(r) for r in rows]
+
+
+def decisions_of_period_applications(session: Session, start: datetime,
+                                     end: datetime) -> list[Decision]:
+    """Every decision of the applications submitted in ``[start, end)``, in order per
+    application."""
+    return list(session.exec(
+        select(Decision).join(Application, col(Application.id) == col(Decision.application_id))
+        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
+        .order_by(col(Decision.application_id), col(Decision.created_at), col(Decision.id))
+    ).all())
+
+
+def notices_of_period_applications(session: Session, start: datetime,
+                                   end: datetime) -> list[NoticeObligation]:
+    return list(session.exec(
+        select(NoticeObligation)
+        .join(Application, col(Application.id) == col(NoticeObligation.application_id))
+        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
+    ).all())
+
+
+def usernames(session: Session, ids: set[str]) -> dict[str, str]:
+    numeric = sorted(int(i) for i in ids if i.isdigit())
+    if not numeric:
+        return {}
+    rows = session.exec(select(User.id, User.username).where(col(User.id).in_(numeric))).all()
+    return {str(r[0]): r[1] for r in rows}
 
 
 def automated_counts(session: Session, start: datetime,

@@ -32,6 +32,13 @@ from compliance.reports.common import (
     para,
 )
 from compliance.reports.fairness_section import fairness_flowables
+from compliance.reports.period import (
+    SMALL_GROUP,
+    NoticeCoverage,
+    PeriodFigures,
+    PeriodSummary,
+    group_label,
+)
 from compliance.reports.summaries import CountRow, ReasonCount
 
 KIND = "Compliance report"
@@ -108,6 +115,21 @@ class ComplianceReportInput:
     override_total: int | None = None
     # Made before the period ended: its figures will still change.
     interim: bool = False
+    # Outcomes after review, reviews and overrides by direction, underwriter and group,
+    # referrals waiting, denial reasons and offers by group, notice coverage.
+    figures: PeriodFigures | None = None
+    # The previous period's key figures, shown beside this period's.
+    previous: PeriodSummary | None = None
+    signoff: SignOff | None = None
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """Who prepared the report, and the statement the reviewer signs."""
+
+    prepared_by: str
+    prepared_role: str
+    prepared_on: date
 
 
 def build_compliance_report(report: ComplianceReportInput,
@@ -135,14 +157,28 @@ def build_compliance_report(report: ComplianceReportInput,
           if report.interim else []),
         para("1. Decisions", "h1"),
         *_decisions(report),
+        *(_final_outcomes(report.figures) if report.figures else []),
         para("2. Underwriter reviews and overrides", "h1"),
         *_overrides(report),
-        para("3. Approval rates and adverse impact by group", "h1"),
+        *(_review_breakdowns(report.figures) if report.figures else []),
+        para("3. Referrals still waiting at the cut-off", "h1"),
+        *(_pending(report.figures) if report.figures else [para("Not available.")]),
+        para("4. Approval rates and adverse impact by group", "h1"),
         *fairness_flowables(report.fairness_audit),
-        para("4. Reasons most often given", "h1"),
+        para("5. Denial reasons by group", "h1"),
+        *(_denials_by_group(report.figures) if report.figures else [para("Not available.")]),
+        para("6. Amount and APR offered by group", "h1"),
+        *(_offers_by_group(report.figures) if report.figures else [para("Not available.")]),
+        para("7. Adverse action notices: coverage and timeliness", "h1"),
+        *(_notices(report.figures.notices) if report.figures else [para("Not available.")]),
+        para("8. Reasons most often given", "h1"),
         *_reasons(report.top_reasons),
-        para("5. Ledger verification", "h1"),
+        para("9. This period beside the previous one", "h1"),
+        *_comparison(report.figures.summary if report.figures else None, report.previous),
+        para("10. Ledger verification", "h1"),
         *_ledger(report.ledger_verification, report.checkpoint),
+        para("11. Sign-off", "h1"),
+        *_signoff(report.signoff),
     ]
     return build_pdf(
         story,
@@ -153,6 +189,144 @@ def build_compliance_report(report: ComplianceReportInput,
         ledger_head=report.ledger_head,
         provenance=provenance,
     )
+
+
+SMALL_NOTE = (f"Groups marked * have fewer than {SMALL_GROUP} applications: their figures are "
+              "shown for completeness and are too few to compare.")
+
+
+def _group_cell(attribute: str, group: str, small: bool) -> str:
+    return f"{group_label(attribute)}: {group}{' *' if small else ''}"
+
+
+def _final_outcomes(figures: PeriodFigures) -> list[Flowable]:
+    automated = {r.label: r.count for r in figures.automated_by_outcome}
+    final = {r.label: r.count for r in figures.final_by_outcome}
+    labels = sorted(set(automated) | set(final), key=lambda k: (-final.get(k, 0), k))
+    rows = [[k, fmt_int(automated.get(k, 0)), fmt_int(final.get(k, 0))] for k in labels]
+    rows.append(["Total", fmt_int(figures.applications), fmt_int(figures.applications)])
+    return [KeepTogether([
+        para("Outcomes after review (final), beside the automated ones", "h2"),
+        para(f"The {fmt_int(figures.applications)} applications submitted in the period, by "
+             "the automated decision and by where each stands at the cut-off (after reviews, "
+             "overrides and answers to counteroffers; 'pending' is still waiting).", "small"),
+        data_table(["Outcome", "Automated", "Final"], rows, numeric=[1, 2],
+                   widths=[2.6 * inch, 1.1 * inch, 1.1 * inch])])]
+
+
+def _review_breakdowns(figures: PeriodFigures) -> list[Flowable]:
+    out: list[Flowable] = []
+    if figures.directions:
+        out.append(KeepTogether([para("By direction", "h2"), data_table(
+            ["Kind", "From", "To", "Count"],
+            [[d.kind, d.from_outcome, d.to_outcome, fmt_int(d.count)]
+             for d in figures.directions], numeric=[3],
+            widths=[1.3 * inch, 1.3 * inch, 1.3 * inch, 1.0 * inch])]))
+    if figures.by_underwriter:
+        out.append(KeepTogether([para("By underwriter", "h2"), data_table(
+            ["Underwriter", "Role", "Reviews", "Overrides", "To approve", "To decline"],
+            [[u.name, u.role, fmt_int(u.reviews), fmt_int(u.overrides), fmt_int(u.to_approve),
+              fmt_int(u.to_decline)] for u in figures.by_underwriter], numeric=[2, 3, 4, 5],
+            widths=[1.6 * inch, 1.2 * inch, 0.9 * inch, 0.9 * inch, 0.9 * inch, 0.9 * inch])]))
+    rows = [[_group_cell(g.attribute, g.group, g.small), fmt_int(g.applications),
+             fmt_int(g.changed), fmt_pct(g.changed / g.applications if g.applications else None)]
+            for g in figures.changes_by_group]
+    if rows:
+        out.append(KeepTogether([
+            para("By group (decisions changed by an underwriter)", "h2"),
+            data_table(["Group", "Applications", "Changed", "Share"], rows, numeric=[1, 2, 3],
+                       widths=[2.6 * inch, 1.1 * inch, 1.0 * inch, 0.9 * inch]),
+            para(SMALL_NOTE, "small")]))
+    return out
+
+
+def _pending(figures: PeriodFigures) -> list[Flowable]:
+    waiting = sum(r.count for r in figures.pending_by_age)
+    if not waiting:
+        return [para("No application of the period was still waiting at the cut-off.")]
+    return [
+        para(f"{fmt_int(waiting)} application{' was' if waiting == 1 else 's were'} still "
+             "waiting (for an underwriter, for "
+             "missing information or for an answer to a counteroffer); the oldest for "
+             f"{fmt_int(figures.oldest_pending_days)} days. They are not in the final outcomes "
+             "nor in the approval rates by group."),
+        data_table(["Waiting for", "Applications"],
+                   [[r.label, fmt_int(r.count)] for r in figures.pending_by_age], numeric=[1],
+                   widths=[2.6 * inch, 1.1 * inch]),
+    ]
+
+
+def _denials_by_group(figures: PeriodFigures) -> list[Flowable]:
+    if not figures.denial_reasons_by_group:
+        return [para("No application of the period was declined.")]
+    rows = [[_group_cell(r.attribute, r.group, r.small), fmt_int(r.denials), r.code,
+             fmt_int(r.count), fmt_pct(r.count / r.denials if r.denials else None)]
+            for r in figures.denial_reasons_by_group]
+    return [para("The reasons given most often to each group's declined applicants (up to "
+                 "three per group; an application can state several).", "small"),
+            data_table(["Group", "Declined", "Reason", "Times", "Share"], rows,
+                       numeric=[1, 3, 4],
+                       widths=[2.4 * inch, 0.9 * inch, 1.6 * inch, 0.8 * inch, 0.8 * inch]),
+            para(SMALL_NOTE, "small")]
+
+
+def _offers_by_group(figures: PeriodFigures) -> list[Flowable]:
+    rows = [[_group_cell(r.attribute, r.group, r.small), fmt_int(r.approvals),
+             MISSING if r.median_amount is None else f"{r.median_amount:,.2f}",
+             MISSING if r.mean_apr is None else fmt_pct(float(r.mean_apr), 2)]
+            for r in figures.offers_by_group]
+    if not rows:
+        return [para("No application of the period was approved.")]
+    return [para("Approved applications: the median amount and the mean APR of the terms "
+                 "offered (in the application's currency).", "small"),
+            data_table(["Group", "Approved", "Median amount", "Mean APR"], rows,
+                       numeric=[1, 2, 3],
+                       widths=[2.6 * inch, 1.0 * inch, 1.3 * inch, 1.0 * inch]),
+            para(SMALL_NOTE, "small")]
+
+
+def _notices(coverage: NoticeCoverage) -> list[Flowable]:
+    met = coverage.delivered_on_time + coverage.delivered_late + coverage.overdue
+    return [key_value_table([
+        ("Notices owed", fmt_int(coverage.owed)),
+        ("Delivered by the due date", fmt_int(coverage.delivered_on_time)),
+        ("Delivered late", fmt_int(coverage.delivered_late)),
+        ("Past due, not delivered", fmt_int(coverage.overdue)),
+        ("Not yet due", fmt_int(coverage.not_yet_due)),
+        ("Withdrawn (action reversed)", fmt_int(coverage.withdrawn)),
+        ("On time, of those due", fmt_pct(coverage.delivered_on_time / met if met else None)),
+    ])]
+
+
+def _comparison(current: PeriodSummary | None,
+                previous: PeriodSummary | None) -> list[Flowable]:
+    if current is None:
+        return [para("Not available.")]
+    columns = [current] + ([previous] if previous else [])
+    rows = [
+        ["Applications", *(fmt_int(c.applications) for c in columns)],
+        ["Automated approval rate", *(fmt_pct(c.automated_approval_rate) for c in columns)],
+        ["Final approval rate (decided)", *(fmt_pct(c.final_approval_rate) for c in columns)],
+        ["Changed by an underwriter", *(fmt_pct(c.changed_by_underwriter) for c in columns)],
+        ["Waiting at the cut-off", *(fmt_int(c.pending_at_cutoff) for c in columns)],
+        ["Notices on time", *(fmt_pct(c.notices_on_time) for c in columns)],
+    ]
+    out: list[Flowable] = [data_table(["Figure", *(c.label for c in columns)], rows,
+                                      numeric=list(range(1, len(columns) + 1)))]
+    if previous is None:
+        out.append(para("No previous period to compare.", "small"))
+    return out
+
+
+def _signoff(signoff: SignOff | None) -> list[Flowable]:
+    if signoff is None:
+        return [para("Prepared by the system; no person is named.")]
+    return [key_value_table([
+        ("Prepared by", f"{signoff.prepared_by} ({signoff.prepared_role})"),
+        ("Prepared on", fmt_date(signoff.prepared_on)),
+        ("Reviewed by", "Name, title and date to be completed by the reviewer on the filed "
+                        "copy; the ledger records who downloaded and verified this report."),
+    ])]
 
 
 def _count_table(title: str, rows: Sequence[CountRow]) -> Flowable:

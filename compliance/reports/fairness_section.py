@@ -41,7 +41,9 @@ def fairness_flowables(audit: Mapping[str, Any] | None) -> list[Flowable]:
         return [para("No fairness audit was supplied for this report.")]
     settings = audit.get("settings", {})
     thresholds = settings.get("thresholds", {})
-    out: list[Flowable] = [para(audit["caveat"], "note"), _scope(audit, settings, thresholds)]
+    # Kept whole on one page: the caveat is read as one statement.
+    out: list[Flowable] = [KeepTogether([para(audit["caveat"], "note")]),
+                           _scope(audit, settings, thresholds)]
     out += _flags(audit.get("flags", []), thresholds)
     for attribute in audit.get("attributes", []):
         out += _attribute(attribute, thresholds)

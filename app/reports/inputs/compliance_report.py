@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 
+from app.applications.states import PENDING_STATUSES
 from app.audit.service import signing_key
 from app.config import Settings
 from app.errors import RiskdeskError
 from app.fairness import service as fairness
 from app.models import Decision
 from app.reports import repository
+from app.reports.repository import OVERRIDE_KINDS
 from compliance import ledger
 from compliance.reports import (
     ComplianceReportInput,
@@ -23,6 +27,14 @@ from compliance.reports import (
     OverrideRow,
     ReasonCount,
     SignedCheckpoint,
+)
+from compliance.reports.compliance_report import SignOff
+from compliance.reports.period import (
+    ApplicationRow,
+    NoticeRow,
+    PeriodFigures,
+    ReviewRow,
+    period_figures,
 )
 
 OVERRIDES_LISTED = 50
@@ -44,6 +56,11 @@ def compliance_input(session: Session, settings: Settings, parameters: dict[str,
         if exc.code != "no_decisions_in_range":
             raise
         audit = None
+    figures = figures_of(session, start, end, generated_at, "This period")
+    length = date_to - date_from + timedelta(days=1)
+    previous = figures_of(session, *fairness.period_bounds(date_from - length,
+                                                           date_from - timedelta(days=1)),
+                          generated_at, "Previous period").summary
     verification = repository.verify_up_to(session, head.seq)
     signed = ledger.sign_checkpoint(signing_key(settings), head.seq, head.hash, generated_at)
     return ComplianceReportInput(
@@ -66,7 +83,63 @@ def compliance_input(session: Session, settings: Settings, parameters: dict[str,
                                     public_key_pem=ledger.public_key_pem(signing_key(settings))),
         fairness_audit=audit,
         interim=generated_at < end,
+        figures=figures,
+        previous=previous,
+        signoff=SignOff(prepared_by=_name(session, parameters.get("prepared_by", "system")),
+                        prepared_role=parameters.get("prepared_role", "system"),
+                        prepared_on=generated_at.date()),
     )
+
+
+def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetime,
+               label: str) -> PeriodFigures:
+    """The period's figures (:func:`compliance.reports.period.period_figures`) from the
+    applications submitted in ``[start, end)`` as they stand at ``cutoff``."""
+    decisions: dict[str, list[Decision]] = defaultdict(list)
+    for decision in repository.decisions_of_period_applications(session, start, end):
+        decisions[decision.application_id].append(decision)
+    names = repository.usernames(session, {d.decided_by for ds in decisions.values()
+                                           for d in ds})
+    apps, reviews = [], []
+    for (app_id, submitted_at, status, outcome, sex, age, origin,
+         marital) in repository.period_applications(session, start, end):
+        made = decisions.get(app_id, [])
+        if not made:
+            continue
+        last = made[-1].record
+        terms = last.get("terms") or {}
+        apps.append(ApplicationRow(
+            application_id=app_id, submitted_at=_aware(submitted_at), status=status,
+            automated_outcome=made[0].outcome, final_outcome=outcome,
+            pending=status in {str(s) for s in PENDING_STATUSES},
+            groups={k: v for k, v in (("sex", sex), ("age_band", age),
+                                      ("national_origin", origin),
+                                      ("marital_status", marital)) if v is not None},
+            denial_codes=[r["code"] for r in [*last.get("reasons", []),
+                                              *last.get("knockouts", [])]]
+            if outcome == "decline" else [],
+            offered_amount=Decimal(str(terms["amount"])) if terms.get("amount") else None,
+            offered_apr=Decimal(str(terms["apr"])) if terms.get("apr") else None))
+        for before, decision in itertools.pairwise(made):
+            if decision.kind in OVERRIDE_KINDS:
+                reviews.append(ReviewRow(
+                    application_id=app_id, kind=decision.kind, from_outcome=before.outcome,
+                    to_outcome=decision.outcome,
+                    by_name=names.get(decision.decided_by, decision.decided_by),
+                    by_role=decision.decided_by_role))
+    notices = [NoticeRow(kind=n.kind, status=n.status, due_date=n.due_date,
+                         delivered_on=_aware(n.delivered_at).date() if n.delivered_at else None)
+               for n in repository.notices_of_period_applications(session, start, end)]
+    return period_figures(apps, reviews, notices, cutoff=cutoff, label=label)
+
+
+def _name(session: Session, actor_id: str) -> str:
+    return repository.usernames(session, {actor_id}).get(actor_id, actor_id)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive UTC datetimes.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def decision_counts(rows: list[tuple[str, str | None, int]]
