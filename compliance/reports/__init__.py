@@ -24,6 +24,7 @@ from compliance.reports.compliance_report import (
 from compliance.reports.model_validation import (
     BinRow,
     Characteristic,
+    Cutoff,
     DataSummary,
     ModelValidationInput,
     PerformanceSummary,
@@ -49,6 +50,7 @@ __all__ = [
     "ComplianceReportInput",
     "Counteroffer",
     "CountRow",
+    "Cutoff",
     "CreditScoreDisclosure",
     "DataSummary",
     "DecisionSummary",

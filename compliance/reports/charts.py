@@ -60,7 +60,8 @@ def roc_figure(y_bad: Sequence[int], probability_of_default: Sequence[float]) ->
 
 
 def score_distribution_figure(
-    y_bad: Sequence[int], score: Sequence[float], bins: int = 30
+    y_bad: Sequence[int], score: Sequence[float], bins: int = 30,
+    cutoffs: Sequence[tuple[str, float]] = (),
 ) -> Figure:
     """Histograms (as shares) of scores for good and bad outcomes on shared bins.
 
@@ -72,6 +73,8 @@ def score_distribution_figure(
         Out-of-fold scorecard points.
     bins : int
         Number of equal-width bins over the observed score range.
+    cutoffs : sequence of (label, score)
+        The policy's score floors, drawn as labelled vertical lines.
     """
     y = np.asarray(y_bad, dtype=int)
     points = np.asarray(score, dtype=float)
@@ -84,6 +87,11 @@ def score_distribution_figure(
             weights = np.full(len(values), 1.0 / max(len(values), 1))
             axes.hist(values, bins=edges.tolist(), weights=weights, alpha=0.55, color=colour,
                       label=label)
+        for label, floor in cutoffs:
+            axes.axvline(floor, color="#1f2933", linewidth=0.9, linestyle=":")
+            axes.annotate(f"{label} {floor:g}", xy=(floor, 1.0), xycoords=("data", "axes fraction"),
+                          xytext=(2, -8), textcoords="offset points", fontsize=6, rotation=90,
+                          va="top")
         axes.set_xlabel("Score (points)")
         axes.set_ylabel("Share of outcome group")
         axes.set_title("Score distribution by outcome")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from compliance.fairness import AGE_BANDS, audit_fairness
+from compliance.monitoring import monitoring_plan
 from compliance.reports.adverse_action import (
     AdverseActionNotice,
     CreditScoreDisclosure,
@@ -29,6 +30,7 @@ from compliance.reports.compliance_report import (
 from compliance.reports.model_validation import (
     BinRow,
     Characteristic,
+    Cutoff,
     DataSummary,
     ModelValidationInput,
     PerformanceSummary,
@@ -222,6 +224,8 @@ def example_model_validation_input(
             "Protected attributes are used only for the fairness audit, never as features.",
         ],
         prepared_by=Signatory("Model Development", "Credit risk analytics", date(2026, 2, 20)),
+        cutoffs=[Cutoff("low (approve)", 580.0), Cutoff("medium (refer)", 540.0)],
+        monitoring_plan=monitoring_plan(),
     )
 
 

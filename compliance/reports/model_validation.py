@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
+from compliance.monitoring import MonitoringItem
 from compliance.reports.charts import roc_figure, score_distribution_figure
 from compliance.reports.common import (
     CONTENT_WIDTH,
@@ -34,6 +36,7 @@ from compliance.reports.common import (
 )
 from compliance.reports.fairness_section import fairness_flowables
 from compliance.reports.summaries import CalibrationRow, calibration_table
+from risk_models.evaluation import bootstrap_intervals, ks_statistic, roc_auc
 
 KIND = "Model validation report"
 
@@ -97,6 +100,14 @@ class Signatory:
 
 
 @dataclass(frozen=True)
+class Cutoff:
+    """A policy score floor: at or above ``min_score`` an application reaches ``label``."""
+
+    label: str
+    min_score: float
+
+
+@dataclass(frozen=True)
 class ModelValidationInput:
     """Everything the validation report shows for one model version.
 
@@ -121,6 +132,10 @@ class ModelValidationInput:
     prepared_by: Signatory = field(default_factory=Signatory)
     validated_by: Signatory = field(default_factory=Signatory)
     approved_by: Signatory = field(default_factory=Signatory)
+    # The policy's score floors (highest first): drawn on the score chart and shifted in the
+    # sensitivity table.
+    cutoffs: Sequence[Cutoff] = ()
+    monitoring_plan: Sequence[MonitoringItem] = ()
 
     def __post_init__(self) -> None:
         lengths = {len(self.y_bad), len(self.score), len(self.probability_of_default)}
@@ -153,8 +168,12 @@ def build_model_validation_report(report: ModelValidationInput,
         *_performance(report),
         para("4. Fairness audit of the validation data", "h1"),
         *fairness_flowables(report.fairness_audit),
-        para("5. Limitations", "h1"),
+        para("5. Sensitivity of the outcome mix to the cut-offs", "h1"),
+        *_sensitivity(report),
+        para("6. Limitations", "h1"),
         *_limitations(report.limitations),
+        para("7. Ongoing monitoring plan", "h1"),
+        *_monitoring(report.monitoring_plan),
         _sign_off(report),
     ]
     return build_pdf(
@@ -243,10 +262,25 @@ def _total_iv(characteristic: Characteristic) -> float:
 
 def _performance(report: ModelValidationInput) -> list[Flowable]:
     perf = report.performance
+    if len(report.y_bad):
+        y = np.asarray(report.y_bad, dtype=int)
+        pd_hat = np.asarray(report.probability_of_default, dtype=float)
+        auc, ks = roc_auc(y, pd_hat), ks_statistic(y, pd_hat)
+        ci = bootstrap_intervals(y, pd_hat, rounds=BOOTSTRAP_ROUNDS, seed=0)
+
+        def with_ci(value: float, name: str) -> str:
+            low, high = ci[name]
+            return f"{fmt_num(value)} (95% CI {fmt_num(low)} to {fmt_num(high)})"
+
+        measured = [("AUC (out of fold)", with_ci(auc, "auc")),
+                    ("Gini (2 × AUC − 1)", with_ci(2 * auc - 1, "gini")),
+                    ("KS", with_ci(ks, "ks"))]
+    else:
+        measured = [("AUC (out of fold)", fmt_num(perf.auc)),
+                    ("Gini (2 × AUC − 1)", fmt_num(2 * perf.auc - 1)),
+                    ("KS", fmt_num(perf.ks))]
     pairs = [
-        ("AUC (out of fold)", fmt_num(perf.auc)),
-        ("Gini", fmt_num(perf.gini)),
-        ("KS", fmt_num(perf.ks)),
+        *measured,
         (
             f"CV AUC ({perf.cv_folds} folds)",
             f"{fmt_num(perf.cv_auc_mean)} ± {fmt_num(perf.cv_auc_std)}",
@@ -260,7 +294,9 @@ def _performance(report: ModelValidationInput) -> list[Flowable]:
             [
                 [
                     chart_image(roc_figure(report.y_bad, report.probability_of_default), half),
-                    chart_image(score_distribution_figure(report.y_bad, report.score), half),
+                    chart_image(score_distribution_figure(
+                        report.y_bad, report.score,
+                        cutoffs=[(c.label, c.min_score) for c in report.cutoffs]), half),
                 ]
             ],
             colWidths=[CONTENT_WIDTH / 2] * 2,
@@ -288,6 +324,43 @@ def _performance(report: ModelValidationInput) -> list[Flowable]:
     return out
 
 
+SENSITIVITY_SHIFTS = (-20, -10, 0, 10, 20)
+BOOTSTRAP_ROUNDS = 500
+
+
+def _sensitivity(report: ModelValidationInput) -> list[Flowable]:
+    if not report.cutoffs or not len(report.y_bad):
+        return [para("No decision policy's cut-offs were given, so the outcome mix cannot be "
+                     "shown.")]
+    y = np.asarray(report.y_bad, dtype=int)
+    score = np.asarray(report.score, dtype=float)
+    floors = [c.min_score for c in report.cutoffs]
+    labels = [c.label for c in report.cutoffs] + ["below the lowest cut-off"]
+    rows = []
+    for shift in SENSITIVITY_SHIFTS:
+        # The band of each row: how many floors (highest first) it falls short of.
+        band = (score[:, None] < (np.array(floors) + shift)[None, :]).sum(axis=1)
+        shares = [float(np.mean(band == i)) for i in range(len(labels))]
+        top = band == 0
+        rows.append([f"{shift:+d}" if shift else "as set",
+                     *(fmt_pct(v) for v in shares),
+                     fmt_pct(float(y[top].mean()) if top.any() else None)])
+    return [para("The validation rows' outcome mix, and the bad rate of those in the top band, "
+                 "with every cut-off moved by the same number of points. Cut-offs as set: "
+                 + ", ".join(f"{c.label} from {fmt_num(c.min_score, 1)}"
+                             for c in report.cutoffs) + ".", "small"),
+            data_table(["Cut-offs moved", *labels, f"Bad rate, {labels[0]}"], rows,
+                       numeric=range(1, len(labels) + 2))]
+
+
+def _monitoring(plan: Sequence[MonitoringItem]) -> list[Flowable]:
+    if not plan:
+        return [para("No monitoring plan was given.")]
+    return [data_table(["What is measured", "How often", "Threshold", "What happens"],
+                       [[m.measure, m.frequency, m.threshold, m.action] for m in plan],
+                       widths=[2.3 * inch, 0.8 * inch, 1.6 * inch, 2.3 * inch])]
+
+
 def _limitations(limitations: Sequence[str]) -> list[Flowable]:
     if not limitations:
         return [para("No limitations were recorded.")]
@@ -295,26 +368,29 @@ def _limitations(limitations: Sequence[str]) -> list[Flowable]:
 
 
 def _sign_off(report: ModelValidationInput) -> Flowable:
-    blank = "_" * 26
-    rows = [["Role", "Name", "Title", "Date", "Signature"]]
+    """The governance record as it stands: who signed, or plainly that no one has."""
+    rows = [["Role", "Name", "Title", "Date"]]
     for role, who in (
         ("Prepared by", report.prepared_by),
         ("Validated by", report.validated_by),
         ("Approved by", report.approved_by),
     ):
-        signed = fmt_date(who.signed_on) if who.signed_on else "____________"
-        rows.append([role, who.name or blank, who.title or "________________", signed, blank])
-    table = Table(
-        rows, colWidths=[1.0 * inch, 1.9 * inch, 1.3 * inch, 0.9 * inch, 1.9 * inch], hAlign="LEFT"
-    )
+        if who.name:
+            rows.append([role, who.name, who.title or MISSING, fmt_date(who.signed_on)])
+        else:
+            rows.append([role, "not yet " + role.split()[0].lower(), MISSING, MISSING])
+    table = Table(rows, colWidths=[1.2 * inch, 2.6 * inch, 1.8 * inch, 1.2 * inch], hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-                ("TOPPADDING", (0, 1), (-1, -1), 14),
+                ("TOPPADDING", (0, 1), (-1, -1), 6),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
             ]
         )
     )
-    return KeepTogether([para("6. Sign-off", "h1"), table])
+    unsigned = not (report.validated_by.name and report.approved_by.name)
+    note = [para("Not yet validated: no independent validation and approval of this model "
+                 "version is recorded.", "note")] if unsigned else []
+    return KeepTogether([para("8. Sign-off", "h1"), table, *note])

@@ -172,6 +172,10 @@ def test_model_validation_report_shows_data_bins_performance_and_fairness(
     assert "Sex (sex)" in text and "Age band (age_band)" in text
     assert "National origin (national_origin)" in text
     assert "Deutsche Mark" in text and "no reject inference" in text
+    # The policy's cut-offs, shifted in the sensitivity table; no one has validated it yet.
+    assert (f"Cut-offs as set: low (approve) from {f.APPROVE_FROM:.1f}, medium (refer) from "
+            f"{f.DECLINE_BELOW:.1f}") in text
+    assert "Not yet validated" in text and "Ongoing monitoring plan" in text
     assert report["parameters"]["policy_version"] == f.POLICY_VERSION
     assert f"Ledger head seq {report['ledger_head_seq']} hash {report['ledger_head_hash']}" in text
 

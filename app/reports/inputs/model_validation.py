@@ -9,14 +9,19 @@ from typing import Any
 from sqlmodel import Session
 
 from app.fairness import service as fairness
+from app.reports import repository
+from app.scoring.service import load_policy_version
+from compliance.monitoring import monitoring_plan
 from compliance.reports import (
     BinRow,
     CalibrationRow,
     Characteristic,
+    Cutoff,
     DataSummary,
     LedgerHead,
     ModelValidationInput,
     PerformanceSummary,
+    Signatory,
 )
 
 MODEL_NAME = "Application scorecard"
@@ -74,7 +79,24 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
         fairness_audit=audit,
         limitations=limitations(model.data_name, json.loads(model.protected_columns), metrics,
                                 policy_version),
+        prepared_by=Signatory(name=_name(session, model.trained_by), title="trained the model",
+                              signed_on=model.trained_at.date()),
+        cutoffs=_cutoffs(session, policy_version),
+        monitoring_plan=monitoring_plan(),
     )
+
+
+def _name(session: Session, actor_id: str) -> str:
+    return repository.usernames(session, {actor_id}).get(actor_id, actor_id)
+
+
+def _cutoffs(session: Session, policy_version: str | None) -> list[Cutoff]:
+    """The policy's score floors, highest first, each named by its tier and outcome."""
+    if policy_version is None:
+        return []
+    policy = load_policy_version(session, policy_version)
+    return [Cutoff(f"{tier.name} ({tier.outcome})", float(tier.min_score))
+            for tier in policy.tiers if tier.min_score is not None]
 
 
 def limitations(data_name: str, protected: list[str], metrics: dict[str, Any],

@@ -40,8 +40,23 @@ def test_shows_every_bin_and_total_iv(validation_input, text):
 
 
 def test_shows_performance_figures_and_calibration(validation_input, text):
+    import re
+
+    from risk_models.evaluation import roc_auc
+
     perf = validation_input.performance
-    assert f"AUC (out of fold) {perf.auc:.3f}" in text
+    auc = roc_auc(validation_input.y_bad, validation_input.probability_of_default)
+    found = re.search(r"AUC \(out of fold\) (\d\.\d{3}) \(95% CI (\d\.\d{3}) to (\d\.\d{3})\)",
+                      text)
+    assert found is not None and found.group(1) == f"{auc:.3f}"
+    low, high = float(found.group(2)), float(found.group(3))
+    assert low < auc < high
+    # Gini is 2 × AUC − 1 of the AUC printed beside it, interval included.
+    gini = re.search(r"Gini \(2 × AUC − 1\) (-?\d\.\d{3}) \(95% CI (-?\d\.\d{3}) to "
+                     r"(-?\d\.\d{3})\)", text)
+    assert gini is not None and gini.group(1) == f"{2 * auc - 1:.3f}"
+    assert abs(float(gini.group(2)) - (2 * low - 1)) < 0.0015
+    assert re.search(r"KS \d\.\d{3} \(95% CI", text)
     assert f"{perf.cv_auc_mean:.3f} ± {perf.cv_auc_std:.3f}" in text
     assert "Calibration by PD decile" in text and "Observed bad rate" in text
 
@@ -57,11 +72,23 @@ def test_renders_fairness_flags_and_caveat(validation_input, text):
         assert f"{flag['attribute']} {flag['group']}" in text
 
 
-def test_lists_limitations_and_blank_sign_off_lines(validation_input, text):
+def test_lists_limitations_and_says_plainly_who_has_not_signed(validation_input, text):
     for limitation in validation_input.limitations:
         assert limitation[:50] in text
-    assert "Validated by ____" in text and "Approved by ____" in text
+    assert "Validated by not yet validated" in text and "Approved by not yet approved" in text
+    assert "Not yet validated: no independent validation" in text
     assert "Prepared by Model Development" in text
+    assert "___" not in text
+
+
+def test_shows_the_outcome_mix_under_shifted_cut_offs_and_the_monitoring_plan(text):
+    from compliance.monitoring import STABILITY_ACT, STABILITY_WARN
+
+    assert "Sensitivity of the outcome mix to the cut-offs" in text
+    for shift in ("-20", "-10", "as set", "+10", "+20"):
+        assert shift in text
+    assert "Ongoing monitoring plan" in text
+    assert f"warn at {STABILITY_WARN:.2f}; act at {STABILITY_ACT:.2f}" in text
 
 
 def test_every_page_carries_the_ledger_head(validation_input, pdf):
