@@ -51,5 +51,7 @@ class Report(SQLModel, table=True):
     ledger_head_seq: int
     ledger_head_hash: str = Field(max_length=64)
     sha256: str = Field(max_length=64)
-    size: int
+    size: int  # of the PDF, as its sha256 is
+    # The PDF; a report on an application (an adverse action notice, which names the applicant)
+    # is sealed under the applicant's key (app.subjects.service.pdf_of opens it).
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -26,14 +26,14 @@ def _create(out: Path, **body: Any) -> None:
     from app.db import session_scope
     from app.errors import RiskdeskError
     from app.reports.schemas import ReportCreate
-    from app.reports.service import create_report
+    from app.reports.service import create_report, pdf_of
 
     try:
         settings = get_settings()
         request = ReportCreate(**body)
         with session_scope() as session:
             report = create_report(session, settings, Principal.system("cli"), request)
-            pdf = report.pdf
+            pdf = pdf_of(session, settings, report)
     except InsecureSettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -73,9 +73,11 @@ def get_report(report_id: RowId, session: SessionDep, actor: Reader) -> ReportPu
 @router.get("/{report_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}},
                              "description": "The PDF; its sha256 equals the stored one."}})
-def download_report(report_id: RowId, session: SessionDep, actor: Reader) -> Response:
-    """The PDF bytes; each download is recorded in the ledger (``report.downloaded``)."""
-    report = service.download_report(session, actor, report_id)
-    return Response(content=report.pdf, media_type="application/pdf", headers={
+def download_report(report_id: RowId, session: SessionDep, settings: SettingsDep,
+                    actor: Reader) -> Response:
+    """The PDF bytes; each download is recorded in the ledger (``report.downloaded``). A notice
+    whose applicant's personal data was erased is gone: 410 ``personal_data_erased``."""
+    report, pdf = service.download_report(session, settings, actor, report_id)
+    return Response(content=pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="riskdesk-{report.kind}-{report.id}.pdf"',
         "X-Content-SHA256": report.sha256})

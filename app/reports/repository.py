@@ -1,4 +1,4 @@
-"""Queries behind the reports: stored reports, an application's decisions and identity, the
+"""Queries behind the reports: stored reports, an application's decisions, the
 period aggregates of the compliance report, and the ledger prefix a report was built against."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from app.audit import repository as ledger_repository
-from app.models import ApplicantIdentity, Application, Decision, Report
+from app.models import Application, Decision, Report
 from compliance import ledger
 
 OVERRIDE_KINDS = ("override", "review")
@@ -62,10 +62,6 @@ def search(session: Session, *, kinds: tuple[str, ...] | None = None,
 
 def application(session: Session, application_id: str) -> Application | None:
     return session.get(Application, application_id)
-
-
-def identity(session: Session, application_id: str) -> ApplicantIdentity | None:
-    return session.get(ApplicantIdentity, application_id)
 
 
 def decision(session: Session, decision_id: str) -> Decision | None:

@@ -20,6 +20,7 @@ from app.notices import service as notices_service
 from app.reports import access, repository
 from app.reports.building import build, resolve_parameters
 from app.reports.schemas import ReportCreate, ReportKind
+from app.subjects import service as subjects
 from compliance import ledger
 from compliance.reports import LedgerHead
 from risk_models.notices import OPEN_STATUSES
@@ -39,12 +40,16 @@ def create_report(session: Session, settings: Settings, actor: Principal,
     seq, head_hash = repository.ledger_head(session)
     pdf = build(session, settings, body.kind, parameters, generated_at, LedgerHead(seq, head_hash))
     digest = ledger.sha256_hex(pdf)
+    application_id = parameters.get("application_id")
+    # A report on an application names its applicant: it is stored sealed under their key.
+    stored = pdf if application_id is None else subjects.seal_report(
+        session, settings, application_id, digest, pdf)
     report = repository.add(session, Report(
         kind=body.kind.value, parameters=ledger.canonical_json(parameters),
         created_at=generated_at, created_by=actor.actor_id, created_by_role=str(actor.role),
-        application_id=parameters.get("application_id"),
+        application_id=application_id,
         model_version=parameters.get("model_version"), ledger_head_seq=seq,
-        ledger_head_hash=head_hash, sha256=digest, size=len(pdf), pdf=pdf))
+        ledger_head_hash=head_hash, sha256=digest, size=len(pdf), pdf=stored))
     append_event(session, actor, "report.created", "report", report.id or 0, {
         "kind": report.kind, "sha256": digest, "size": len(pdf), "ledger_head_seq": seq,
         "ledger_head_hash": head_hash, "parameters": parameters})
@@ -65,17 +70,27 @@ def get_report(session: Session, actor: Principal, report_id: int) -> Report:
     return report
 
 
-def download_report(session: Session, actor: Principal, report_id: int) -> Report:
-    """A report with its bytes, checked against the stored sha256; the download is ledgered."""
+def pdf_of(session: Session, settings: Settings, report: Report) -> bytes:
+    """A stored report's PDF (opened when sealed), checked against its sha256; 410
+    ``personal_data_erased`` for a notice whose applicant's data was erased."""
+    pdf = report.pdf if report.application_id is None else subjects.open_report(
+        session, settings, report.application_id, report.sha256, report.pdf)
+    if ledger.sha256_hex(pdf) != report.sha256:
+        raise ReportIntegrityError(f"report {report.id}'s stored bytes do not match their "
+                                   "sha256; not serving them")
+    return pdf
+
+
+def download_report(session: Session, settings: Settings, actor: Principal,
+                    report_id: int) -> tuple[Report, bytes]:
+    """A report and its PDF, checked against the stored sha256; the download is ledgered."""
     report = get_report(session, actor, report_id)
     full = repository.get(session, report_id, with_pdf=True)
     assert full is not None
-    if ledger.sha256_hex(full.pdf) != full.sha256:
-        raise ReportIntegrityError(f"report {report_id}'s stored bytes do not match their "
-                                   "sha256; not serving them")
+    pdf = pdf_of(session, settings, full)
     append_event(session, actor, "report.downloaded", "report", report_id,
                  {"kind": report.kind, "sha256": report.sha256, "size": report.size})
-    return full
+    return full, pdf
 
 
 def list_reports(session: Session, actor: Principal, *, kind: ReportKind | None = None,
