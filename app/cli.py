@@ -16,7 +16,7 @@ from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
 from app.scoring.cli import train as train_command
-from app.subjects.cli import keys_cli
+from app.subjects.cli import keys_cli, retention_cli, subjects_cli
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -32,6 +32,8 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(report_cli, name="report")
 cli.add_typer(applications_cli, name="applications")
 cli.add_typer(notices_cli, name="notices")
+cli.add_typer(subjects_cli, name="subjects")
+cli.add_typer(retention_cli, name="retention")
 cli.add_typer(keys_cli, name="keys")
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",

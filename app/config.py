@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from compliance.retention import LEDGER_MINIMUM_RETENTION_MONTHS
+
 DEFAULT_SECRET_KEY = "insecure-demo-secret-change-me"
 DEFAULT_DIGEST_KEY = "insecure-demo-digest-key-change-me"
 # Demo values of the parties printed on notices; none may reach a real applicant.
@@ -77,6 +79,13 @@ class Settings(KeySettings):
     # The largest request body accepted (413 beyond it, before parsing): an application
     # document is a few kilobytes.
     max_request_bytes: int = Field(64 * 1024, ge=1024)
+
+    # How long ledger events are kept: at least the EU AI Act's six months (Art. 19(1), 26(6)).
+    # Nothing deletes events automatically, whatever the value: the retention run reports how
+    # many are older (docs/security.md, "Retention").
+    ledger_retention_months: int = Field(
+        84, ge=LEDGER_MINIMUM_RETENTION_MONTHS,
+        description="Months ledger events are kept (at least 6; default 7 years).")
 
     # Country of the lender: nationality elsewhere counts as foreign in fairness monitoring.
     domestic_country: str = Field("DE", pattern=r"^[A-Z]{2}$")
