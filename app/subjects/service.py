@@ -39,6 +39,14 @@ class PersonalDataErased(RiskdeskError):
     code = "personal_data_erased"
 
 
+class SealedValueInvalid(RiskdeskError):
+    """A sealed value that does not open under its subject's key where it is stored: altered,
+    or moved from another row (never served)."""
+
+    status_code = 500
+    code = "sealed_value_invalid"
+
+
 # --- Which subject ------------------------------------------------------------------------------
 
 
@@ -146,9 +154,9 @@ def open_bytes(session: Session, settings: Settings, subject_id: str, binding: B
     try:
         return crypto.open_sealed(key, sealed, binding.associated_data(subject_id))
     except crypto.SealedValueError as exc:
-        raise RiskdeskError(f"a sealed value of subject {subject_id} in {binding.table}."
-                            f"{binding.column} ({binding.row}) does not open: {exc}",
-                            code="sealed_value_invalid") from None
+        raise SealedValueInvalid(f"a sealed value of subject {subject_id} in {binding.table}."
+                                 f"{binding.column} ({binding.row}) does not open: {exc}"
+                                 ) from None
 
 
 def seal_json(session: Session, settings: Settings, subject_id: str, binding: Binding,
