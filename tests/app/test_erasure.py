@@ -207,6 +207,12 @@ def test_after_erasure_the_records_work_and_the_personal_data_is_unreadable(
     review = application["decisions"][-1]
     assert review["note"] is None and review["note_erased"] is True
 
+    # A review would seal its note under the destroyed key: refused.
+    again = client.post(f"/applications/{body['id']}/review", headers=auth_headers[
+        "underwriter"], json={"outcome": "decline", "note": "Collateral fell through.",
+                              "reason_codes": [body["reasons"][0]["code"]]})
+    assert again.status_code == 410 and _code(again) == "personal_data_erased"
+
     # A notice cannot be addressed to no one; a stored one cannot be opened.
     notice = client.post("/reports", json={"kind": "adverse_action",
                                            "application_id": body["id"]},
