@@ -16,6 +16,7 @@ from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
 from app.scoring.cli import train as train_command
+from app.subjects.cli import keys_cli, retention_cli, subjects_cli
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -32,6 +33,9 @@ cli.add_typer(report_cli, name="report")
 cli.add_typer(applications_cli, name="applications")
 cli.add_typer(notices_cli, name="notices")
 audit_cli.command("trail")(trail_command)
+cli.add_typer(subjects_cli, name="subjects")
+cli.add_typer(retention_cli, name="retention")
+cli.add_typer(keys_cli, name="keys")
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
               "compliance": "compliance_officer", "auditor": "auditor", "admin": "admin"}
@@ -54,12 +58,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from app.audit.service import ensure_signing_key
     from app.config import InsecureSettingsError
+    from app.errors import RiskdeskError
+    from app.subjects.keys import keyring
 
     settings = _settings()
     try:
         settings.check_ready_to_serve()
+        keyring(settings)  # the master keys: valid, or created on first use
     except InsecureSettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except RiskdeskError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
     ensure_signing_key(settings.ledger_key_path)
     # X-Forwarded-For is believed only from the configured proxies; with none, never.

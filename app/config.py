@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from compliance.retention import LEDGER_MINIMUM_RETENTION_MONTHS
+
 DEFAULT_SECRET_KEY = "insecure-demo-secret-change-me"
 DEFAULT_DIGEST_KEY = "insecure-demo-digest-key-change-me"
 # Demo values of the parties printed on notices; none may reach a real applicant.
@@ -28,12 +30,32 @@ class InsecureSettingsError(RuntimeError):
     """Raised at start-up when settings are unsafe outside demo mode."""
 
 
-class Settings(BaseSettings):
-    """Everything riskdesk reads from its environment."""
+class KeySettings(BaseSettings):
+    """Where the master keys of personal data are: all that a migration which encrypts needs,
+    readable without the service's other secrets (see :class:`Settings`)."""
 
     model_config = SettingsConfigDict(env_prefix="RISKDESK_", extra="ignore")
 
     data_dir: Path = Field(Path("./var"), description="Where the SQLite file and keys live.")
+    # Master keys wrap each data subject's data key (app.subjects.keys): given here, base64 of
+    # 32 bytes each, comma-separated, the first wrapping new keys; else read from the key file.
+    master_key: SecretStr | None = Field(
+        None, description="Master keys, base64, comma-separated, the first active.")
+    master_key_file: Path | None = Field(
+        None, description="JSON file of master keys (default DATA_DIR/master_keys.json), "
+                          "created 0600 on first use when RISKDESK_MASTER_KEY is unset.")
+
+    @property
+    def master_key_path(self) -> Path:
+        """Path of the master key file (used only when RISKDESK_MASTER_KEY is unset)."""
+        return self.master_key_file or self.data_dir / "master_keys.json"
+
+
+class Settings(KeySettings):
+    """Everything riskdesk reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKDESK_", extra="ignore")
+
     database_url: str = Field(
         "sqlite:///./var/riskdesk.db",
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
@@ -57,6 +79,13 @@ class Settings(BaseSettings):
     # The largest request body accepted (413 beyond it, before parsing): an application
     # document is a few kilobytes.
     max_request_bytes: int = Field(64 * 1024, ge=1024)
+
+    # How long ledger events are kept: at least the EU AI Act's six months (Art. 19(1), 26(6)).
+    # Nothing deletes events automatically, whatever the value: the retention run reports how
+    # many are older (docs/security.md, "Retention").
+    ledger_retention_months: int = Field(
+        84, ge=LEDGER_MINIMUM_RETENTION_MONTHS,
+        description="Months ledger events are kept (at least 6; default 7 years).")
 
     # Country of the lender: nationality elsewhere counts as foreign in fairness monitoring.
     domestic_country: str = Field("DE", pattern=r"^[A-Z]{2}$")

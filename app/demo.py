@@ -19,7 +19,7 @@ from app.auth.roles import Role
 from app.config import Settings
 from app.models import Application, User
 from app.reports.schemas import ReportCreate, ReportKind
-from app.reports.service import create_report
+from app.reports.service import create_report, pdf_of
 from risk_models.document import ApplicationDocument
 
 _APPLICANT: dict[str, Any] = {
@@ -46,9 +46,11 @@ _APPLICANT: dict[str, Any] = {
 }
 
 
-def _varied(name: str, changes: dict[str, Any]) -> dict[str, Any]:
+def _varied(name: str, number: int, changes: dict[str, Any]) -> dict[str, Any]:
     document = copy.deepcopy(_APPLICANT)
     document["kyc"]["full_name"] = name
+    # Each example is another person: a data subject, with a key, of their own.
+    document["kyc"]["national_id"] = f"T2200{number:04d}"
     for path, value in changes.items():
         node = document
         *parents, leaf = path.split(".")
@@ -93,8 +95,8 @@ def seed_examples(session: Session, settings: Settings,
         return []
     actor = Principal("user", str(officer.id), Role.LOAN_OFFICER, officer.username, officer.id)
     seeded = []
-    for label, name, changes in EXAMPLES:
-        body = ApplicationDocument.model_validate(_varied(name, changes))
+    for number, (label, name, changes) in enumerate(EXAMPLES):
+        body = ApplicationDocument.model_validate(_varied(name, number, changes))
         submission = applications.submit(session, settings, actor, body, None)
         for notice in submission.notices:
             report = create_report(session, settings, actor, ReportCreate(
@@ -102,6 +104,7 @@ def seed_examples(session: Session, settings: Settings,
             if notices_dir is not None:
                 notices_dir.mkdir(parents=True, exist_ok=True)
                 slug = label.split(":")[0].replace(" ", "-")
-                (notices_dir / f"{slug}-notice-{notice.kind}.pdf").write_bytes(report.pdf)
+                (notices_dir / f"{slug}-notice-{notice.kind}.pdf").write_bytes(
+                    pdf_of(session, settings, report))
         seeded.append((label, submission.application))
     return seeded

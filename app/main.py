@@ -28,6 +28,8 @@ from app.notices.endpoints import router as notices_router
 from app.openapi import install as install_openapi
 from app.reports.endpoints import router as reports_router
 from app.scoring.endpoints import router as scoring_router
+from app.subjects.endpoints import retention_router
+from app.subjects.endpoints import router as subjects_router
 from app.users.endpoints import router as users_router
 
 logger = logging.getLogger("riskdesk")
@@ -163,7 +165,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit)
     for router in (health_router, auth_public_router, auth_router, users_router, audit_router,
                    applications_router, monitoring_router, notices_router, scoring_router,
-                   fairness_router, reports_router):
+                   fairness_router, reports_router, subjects_router, retention_router):
         app.include_router(router)
     check_every_route_declares_roles(app)
     install_openapi(app)

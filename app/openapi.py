@@ -48,6 +48,7 @@ DESCRIPTIONS = {
     403: "The caller's role may not do this, or not to this row",
     404: "No such row",
     409: "The row's state does not allow this now",
+    410: "The personal data this needs was erased",
     413: "The request body is over the size limit",
     422: "The request is not valid; details name each field",
     429: "Too many attempts; Retry-After says when to try again",

@@ -33,6 +33,7 @@ from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.auth.principal import Principal  # noqa: E402
+from app.config import get_settings  # noqa: E402
 from app.db import build_engine, session_scope  # noqa: E402
 from app.fairness.schemas import FairnessAuditCreate  # noqa: E402
 from app.fairness.service import run_audit  # noqa: E402
@@ -42,10 +43,14 @@ from app.models import (  # noqa: E402
     Application,
     ApplicationMonitoring,
     AuditEvent,
+    DataSubject,
     Decision,
 )
 from app.reports.schemas import ReportCreate  # noqa: E402
 from app.reports.service import create_report  # noqa: E402
+from app.subjects import crypto  # noqa: E402
+from app.subjects.keys import keyring  # noqa: E402
+from app.subjects.service import identity_binding  # noqa: E402
 from bench.scratch import postgres_database  # noqa: E402
 from compliance import ledger  # noqa: E402
 from tests.app import factories as f  # noqa: E402
@@ -62,6 +67,20 @@ def _bulk(engine, table, rows: list[dict]) -> None:
     with engine.begin() as conn:
         for start in range(0, len(rows), BATCH):
             conn.execute(insert(table), rows[start:start + BATCH])
+
+
+def _sealed_identity(app_id: str, lookup_digest: str, at: datetime,
+                     value: dict) -> tuple[dict, dict]:
+    """A subject of its own (with a data key under the active master key) and the sealed
+    identity row, as ``app.subjects.service.store_identity`` writes them."""
+    key_id, master = keyring(get_settings()).active()
+    subject_id, data_key = f"SUB{app_id[3:]}", crypto.new_key()
+    subject = {"id": subject_id, "created_at": at, "lookup_digest": lookup_digest,
+               "master_key_id": key_id,
+               "wrapped_key": crypto.wrap(master, key_id, subject_id, data_key)}
+    body = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    sealed = crypto.seal(data_key, body, identity_binding(app_id).associated_data(subject_id))
+    return subject, {"application_id": app_id, "subject_id": subject_id, "sealed": sealed}
 
 
 def fill(engine, rows: int, seed: int = 0) -> str:
@@ -81,7 +100,7 @@ def fill(engine, rows: int, seed: int = 0) -> str:
     outcome = np.where(score >= f.APPROVE_FROM, "approve",
                        np.where(score < f.DECLINE_BELOW, "decline", "refer"))
     review_draw, override_draw = rng.random(rows), rng.random(rows)
-    apps, identities, monitoring, decisions = [], [], [], []
+    apps, subjects, identities, monitoring, decisions = [], [], [], [], []
     for i in range(rows):
         app_id, automated = f"APP{i:010d}", outcome[i]
         tier = {"approve": "low", "refer": "medium", "decline": "high"}[automated]
@@ -98,12 +117,14 @@ def fill(engine, rows: int, seed: int = 0) -> str:
             later = ("override", current)
         apps.append(f.application_row(app_id=app_id, submitted_by="7", submitted_at=at[i],
                                       status=status, outcome=current, risk_tier=tier))
-        identities.append({"application_id": app_id, "full_name": f"Applicant {i}",
-                           "date_of_birth": date(1980, 1, 1) + timedelta(days=i % 9000),
-                           "national_id": f"ID{i:08d}", "contact": "{}",
-                           "address": json.dumps({"line1": f"{i} Bench Street",
-                                                  "city": "Springfield", "postal_code": "62704",
-                                                  "country": "US"})})
+        subject, identity = _sealed_identity(app_id, apps[-1]["national_id_digest"], at[i], {
+            "full_name": f"Applicant {i}",
+            "date_of_birth": (date(1980, 1, 1) + timedelta(days=i % 9000)).isoformat(),
+            "national_id": f"ID{i:08d}", "contact": {}, "co_applicant": None, "guarantor": None,
+            "address": {"line1": f"{i} Bench Street", "city": "Springfield",
+                        "postal_code": "62704", "country": "US"}})
+        subjects.append(subject)
+        identities.append(identity)
         monitoring.append({"application_id": app_id, "sex": sex[i], "age_band": band[i],
                            "national_origin": origin[i], "nationality": None})
         decisions.append(f.decision_row(decision_id=f"DEC{i:010d}A", app_id=app_id,
@@ -114,10 +135,11 @@ def fill(engine, rows: int, seed: int = 0) -> str:
                 decision_id=f"DEC{i:010d}B", app_id=app_id, kind=later[0],
                 created_at=at[i] + timedelta(hours=20), outcome=later[1], risk_tier=tier,
                 score=None, model_version=None, decided_by="3", decided_by_role="underwriter",
-                note="income verified with payslips", reasons=reasons if later[1] != "approve"
+                reasons=reasons if later[1] != "approve"
                 else []))
-    for table, batch in ((Application, apps), (ApplicantIdentity, identities),
-                         (ApplicationMonitoring, monitoring), (Decision, decisions)):
+    for table, batch in ((Application, apps), (DataSubject, subjects),
+                         (ApplicantIdentity, identities), (ApplicationMonitoring, monitoring),
+                         (Decision, decisions)):
         _bulk(engine, table, batch)
     _ledger(engine, decisions)
     return next(a["id"] for a in apps if a["outcome"] == "decline" and a["status"] == "decided")
@@ -151,7 +173,6 @@ def _timed(action: Callable[[], object]) -> tuple[object, float]:
 
 
 def run(label: str, url: str, rows: int, repeat: int) -> None:
-    from app.config import get_settings
     from app.db import get_engine
 
     os.environ["RISKDESK_DATABASE_URL"] = url

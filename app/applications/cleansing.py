@@ -56,6 +56,14 @@ REQUIRED_TEXT = {"kyc.full_name", "kyc.national_id", "kyc.address.line1", "kyc.a
                  "kyc.address.postal_code", "co_applicant.full_name", "guarantor.full_name"}
 
 
+def normalised(path: str, value: str) -> str:
+    """``value`` as cleansing leaves the field at ``path`` (to compare a value given later, in
+    a search, with what was stored)."""
+    for _rule, fn in RULES.get(path, []):
+        value = fn(value)
+    return value
+
+
 def _parent(document: Any, path: str) -> tuple[Any, str]:
     *parents, leaf = path.split(".")
     node: Any = document

@@ -29,6 +29,8 @@ from app.notices import repository as notices_repository
 from app.notices.schemas import NoticePublic, notice_public
 from app.openapi import errors_for
 from app.params import Offset
+from app.subjects import service as subjects
+from app.subjects.service import PersonalData
 from risk_models.document import MONITORING_DISCLOSURE
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -41,7 +43,7 @@ TrailReader = Annotated[Principal, RequireAction(Action.APPLICATION_TRAIL)]
 Reviewer = Annotated[Principal, RequireAction(Action.APPLICATION_REVIEW)]
 
 
-def _decision_public(row: Decision) -> DecisionPublic:
+def _decision_public(row: Decision, personal: PersonalData) -> DecisionPublic:
     record = row.record
     return DecisionPublic(
         id=row.id, kind=row.kind, outcome=row.outcome, risk_tier=row.risk_tier, score=row.score,
@@ -51,13 +53,15 @@ def _decision_public(row: Decision) -> DecisionPublic:
         counteroffer=record.get("counteroffer"), incomplete=record.get("incomplete", []),
         model_version=row.model_version, policy_version=row.policy_version,
         reason_catalog_version=row.reason_catalog_version, decided_by=row.decided_by,
-        note=row.note, created_at=row.created_at)
+        note=personal.notes.get(row.id),
+        note_erased=personal.erased and row.note_sealed is not None, created_at=row.created_at)
 
 
 def _application_public(application: Application, decisions: list[Decision],
-                        notices: list[NoticeObligation]) -> ApplicationPublic:
+                        notices: list[NoticeObligation],
+                        personal: PersonalData) -> ApplicationPublic:
     """The answer, built from rows in hand: the automated decision's record, then reviews."""
-    shown = [_decision_public(d) for d in decisions]
+    shown = [_decision_public(d, personal) for d in decisions]
     automated, current = shown[0], shown[-1]
     record = decisions[0].record
     return ApplicationPublic(
@@ -74,7 +78,9 @@ def _application_public(application: Application, decisions: list[Decision],
         affordability=record["affordability"], cleansing=application.cleansing,
         model_version=application.model_version, policy_version=application.policy_version,
         reason_catalog_version=decisions[0].reason_catalog_version,
-        decisions=shown, notices=[notice_public(n) for n in notices])
+        subject_id=personal.subject_id,
+        personal_data="erased" if personal.erased else "held", decisions=shown,
+        notices=[notice_public(n) for n in notices])
 
 
 @router.post("", response_model=ApplicationPublic, status_code=201,
@@ -97,10 +103,13 @@ def submit_application(
     if submission.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-        return _application_public(application, repository.decisions_of(session, application.id),
-                                   notices_repository.of_application(session, application.id))
+        decisions = repository.decisions_of(session, application.id)
+        return _application_public(
+            application, decisions, notices_repository.of_application(session, application.id),
+            subjects.personal_data_of(session, settings, application.id, decisions))
     assert submission.decision is not None  # a new submission always carries its decision
-    return _application_public(application, [submission.decision], submission.notices)
+    return _application_public(application, [submission.decision], submission.notices,
+                               subjects.personal_data_of(session, settings, application.id, []))
 
 
 @router.get("", response_model=ApplicationPage)
@@ -131,44 +140,54 @@ def list_applications(
 
 
 @router.get("/{application_id}", response_model=ApplicationPublic)
-def get_application(application_id: str, session: SessionDep,
+def get_application(application_id: str, session: SessionDep, settings: SettingsDep,
                     actor: Reader) -> ApplicationPublic:
-    """One application with its decisions; each read is recorded in the ledger."""
+    """One application with its decisions; each read is recorded in the ledger. Once the
+    applicant's personal data is erased, ``personal_data`` says so and notes read as null."""
     application = service.get_for(session, actor, application_id)
     service.record_view(session, actor, application)
-    return _application_public(application, repository.decisions_of(session, application.id),
-                               notices_repository.of_application(session, application.id))
+    decisions = repository.decisions_of(session, application.id)
+    return _application_public(
+        application, decisions, notices_repository.of_application(session, application.id),
+        subjects.personal_data_of(session, settings, application.id, decisions))
 
 
 @router.post("/{application_id}/review", response_model=DecisionPublic, status_code=201,
              responses=errors_for(409))
 def review_application(application_id: str, body: ReviewCreate, session: SessionDep,
-                       actor: Reviewer) -> DecisionPublic:
-    """Decide a referred application, or override an automated decision, with a reason."""
-    row = service.review(session, actor, application_id, outcome=body.outcome, note=body.note,
-                         reason_codes=body.reason_codes)
-    return _decision_public(row)
+                       settings: SettingsDep, actor: Reviewer) -> DecisionPublic:
+    """Decide a referred application, or override an automated decision, with a reason (the
+    note is sealed under the applicant's key)."""
+    row = service.review(session, settings, actor, application_id, outcome=body.outcome,
+                         note=body.note, reason_codes=body.reason_codes)
+    return _decision_public(row, subjects.personal_data_of(session, settings, application_id,
+                                                           [row]))
+
+
+def _answer(session: SessionDep, settings: SettingsDep, actor: Principal, application_id: str,
+            *, accept: bool) -> DecisionPublic:
+    row = service.answer_counteroffer(session, actor, application_id, accept=accept)
+    return _decision_public(row, subjects.personal_data_of(session, settings, application_id,
+                                                           [row]))
 
 
 @router.post("/{application_id}/counteroffer/accept", response_model=DecisionPublic,
              responses=errors_for(409),
              status_code=201)
-def accept_counteroffer(application_id: str, session: SessionDep,
+def accept_counteroffer(application_id: str, session: SessionDep, settings: SettingsDep,
                         actor: Answerer) -> DecisionPublic:
     """The applicant accepts the counteroffer: its terms become the offer."""
-    return _decision_public(service.answer_counteroffer(session, actor, application_id,
-                                                        accept=True))
+    return _answer(session, settings, actor, application_id, accept=True)
 
 
 @router.post("/{application_id}/counteroffer/decline", response_model=DecisionPublic,
              responses=errors_for(409),
              status_code=201)
-def decline_counteroffer(application_id: str, session: SessionDep,
+def decline_counteroffer(application_id: str, session: SessionDep, settings: SettingsDep,
                          actor: Answerer) -> DecisionPublic:
     """The applicant declines the counteroffer: the adverse action stands and its notice is
     owed."""
-    return _decision_public(service.answer_counteroffer(session, actor, application_id,
-                                                        accept=False))
+    return _answer(session, settings, actor, application_id, accept=False)
 
 
 @router.get("/{application_id}/notices", response_model=list[NoticePublic])

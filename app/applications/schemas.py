@@ -94,7 +94,10 @@ class DecisionPublic(BaseModel):
     policy_version: str = Field(description="Policy version used.")
     reason_catalog_version: str | None = Field(None, description="Reason statements used.")
     decided_by: str = Field(description="system, or the reviewing underwriter's actor id.")
-    note: str | None = Field(None, description="Underwriter's reason for a review decision.")
+    note: str | None = Field(None, description="Underwriter's reason for a review decision; "
+                                               "null when none, or when erased.")
+    note_erased: bool = Field(False, description="True when the decision had a note and the "
+                                                 "applicant's personal data has been erased.")
     created_at: datetime = Field(description="When it was made (UTC).")
 
 
@@ -122,6 +125,11 @@ class ApplicationPublic(BaseModel):
     model_version: str | None = Field(None, description="Scorecard version.")
     policy_version: str = Field(description="Policy version.")
     reason_catalog_version: str | None = Field(None, description="Reason statements version.")
+    subject_id: str = Field(description="The data subject the application is from: the holder "
+                                        "of the key its personal data is sealed under.")
+    personal_data: Literal["held", "erased"] = Field(
+        description="erased once the subject's key was destroyed (erasure or retention): the "
+                    "decision and its inputs remain, the identity and notes are gone.")
     decisions: list[DecisionPublic] = Field(description="Automated decision, then reviews.")
     notices: list[NoticePublic] = Field(description="Notice obligations its adverse actions "
                                                     "opened.")

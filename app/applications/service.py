@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app import digests
 from app.applications import repository
 from app.applications.catalogs import catalog_sha256, reason_catalog
 from app.applications.cleansing import cleanse
@@ -21,10 +22,8 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
-from app.digests import keyed_digest
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import (
-    ApplicantIdentity,
     Application,
     ApplicationMonitoring,
     Decision,
@@ -37,6 +36,7 @@ from app.scoring.service import (
     load_active_policy,
     load_policy_version,
 )
+from app.subjects import service as subjects
 from compliance.fairness import age_band_on
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.decisions import (
@@ -132,9 +132,8 @@ def submit(session: Session, settings: Settings, actor: Principal,
 
     kyc = body.kyc
     national_id_digest = (None if kyc.national_id is None
-                          else keyed_digest(settings, "national_id", kyc.national_id))
-    name_dob_digest = keyed_digest(settings, "name_dob",
-                                   f"{kyc.full_name.casefold()}|{kyc.date_of_birth}")
+                          else digests.national_id_digest(settings, kyc.national_id))
+    name_dob_digest = digests.name_dob_digest(settings, kyc.full_name, kyc.date_of_birth)
     duplicates = [
         {"kind": "national_id" if national_id_digest is not None
          and a.national_id_digest == national_id_digest else "name_and_date_of_birth",
@@ -161,13 +160,7 @@ def submit(session: Session, settings: Settings, actor: Principal,
     # The rows below reference the application; without relationships declared, the unit of
     # work does not order inserts by foreign key, so the application is written first.
     session.flush()
-    session.add(ApplicantIdentity(
-        application_id=application.id, full_name=kyc.full_name,
-        date_of_birth=kyc.date_of_birth, national_id=kyc.national_id,
-        address=None if kyc.address is None else _dumps(kyc.address.model_dump()),
-        contact=_dumps(kyc.contact.model_dump()),
-        co_applicant=_dumps(body.co_applicant.model_dump()) if body.co_applicant else None,
-        guarantor=_dumps(body.guarantor.model_dump()) if body.guarantor else None))
+    subjects.keep_identity(session, settings, application, body)
     # No monitoring block is every voluntary field not provided.
     monitoring = body.monitoring or Monitoring()
     session.add(ApplicationMonitoring(
@@ -261,8 +254,8 @@ def _review_reasons(automated: Decision, catalog: ReasonCatalog,
     return chosen
 
 
-def review(session: Session, actor: Principal, application_id: str, *, outcome: str, note: str,
-           reason_codes: list[str]) -> Decision:
+def review(session: Session, settings: Settings, actor: Principal, application_id: str, *,
+           outcome: str, note: str, reason_codes: list[str]) -> Decision:
     """An underwriter decides a referred application, or overrides an automated decision.
 
     An approval is priced by the rules of an automated approval at the decision's own tier; a
@@ -308,9 +301,12 @@ def review(session: Session, actor: Principal, application_id: str, *, outcome: 
         record["terms"] = offer.to_dict()
         record["adverse_action"] = None
     previous_outcome = application.outcome
+    decision_id = uuid.uuid4().hex
     row = _follow_up(session, actor, application, automated, kind=kind, record=record,
                      status=ApplicationStatus.REVIEWED, now=now,
-                     reason_catalog_version=catalog.version, note=note)
+                     reason_catalog_version=catalog.version, decision_id=decision_id,
+                     note_sealed=subjects.seal_note(session, settings, application_id,
+                                                    decision_id, note))
     # The notices still owed for what this decision replaces are no longer owed: all of them
     # on an approval; on a decline, those but a decline's own (the new one is opened below).
     superseded = ((NoticeKind.DECLINE, NoticeKind.COUNTEROFFER, NoticeKind.INCOMPLETE)
@@ -330,16 +326,17 @@ def review(session: Session, actor: Principal, application_id: str, *, outcome: 
 def _follow_up(session: Session, actor: Principal, application: Application,
                automated: Decision, *, kind: DecisionKind, record: dict[str, Any],
                status: ApplicationStatus, now: datetime, reason_catalog_version: str | None,
-               note: str | None = None) -> Decision:
+               decision_id: str | None = None, note_sealed: bytes | None = None) -> Decision:
     """A decision after the automated one (a review, an override, a counteroffer's answer):
     the automated decision's score and versions, ``record``'s outcome, and the application's
-    new outcome and status."""
+    new outcome and status. A note comes sealed for the decision's id (app.subjects)."""
     row = Decision(
-        id=uuid.uuid4().hex, application_id=application.id, kind=kind, created_at=now,
+        id=decision_id or uuid.uuid4().hex, application_id=application.id, kind=kind,
+        created_at=now,
         outcome=record["outcome"], risk_tier=automated.risk_tier, score=automated.score,
         probability_of_default=automated.probability_of_default,
         model_version=automated.model_version, policy_version=automated.policy_version,
-        decided_by=actor.actor_id, decided_by_role=str(actor.role), note=note,
+        decided_by=actor.actor_id, decided_by_role=str(actor.role), note_sealed=note_sealed,
         adverse_action=record["adverse_action"],
         reason_catalog_version=reason_catalog_version, record=record)
     session.add(row)

@@ -72,7 +72,7 @@ def trail(session: Session, settings: Settings, actor: Principal,
     chain = ledger_service.verify(session)
     # Events up to the last that verified (the head, or the one before a break) are proven.
     in_chain = {e.seq for e in events if e.seq <= chain.head_seq}
-    verifications = {r.id: reports_service.verify_report(session, r.id, chain=chain)
+    verifications = {r.id: reports_service.verify_report(session, settings, r.id, chain=chain)
                      for r in reports if r.id is not None}
     checkpoint = ledger_service.checkpoint(session, settings) if chain.ok else None
     proof: dict[str, Any] = {

@@ -45,6 +45,11 @@ class Action(StrEnum):
     REPORT_CREATE = "report.create"
     REPORT_READ = "report.read"
     REPORT_VERIFY = "report.verify"
+    SUBJECT_READ = "subject.read"
+    SUBJECT_FIND = "subject.find"
+    SUBJECT_ERASE = "subject.erase"
+    SUBJECT_LEGAL_HOLD = "subject.legal_hold"
+    RETENTION_RUN = "retention.run"
 
 
 _LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
@@ -79,6 +84,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REPORT_READ: frozenset({_CO, _AU, _LO, _UW}),
     # Proving a report against the ledger is the examiner's and the compliance officer's work.
     Action.REPORT_VERIFY: frozenset({_CO, _AU}),
+    # Data subjects: their state is no personal data; finding one is a search by personal data,
+    # for whoever answers an erasure or a hold. Erasure is an admin's, approved by a second admin
+    # (app.auth.four_eyes); compliance sets legal holds, as admins may.
+    Action.SUBJECT_READ: frozenset({_CO, _AU, _AD}),
+    Action.SUBJECT_FIND: frozenset({_CO, _AD}),
+    Action.SUBJECT_ERASE: frozenset({_AD}),
+    Action.SUBJECT_LEGAL_HOLD: frozenset({_CO, _AD}),
+    Action.RETENTION_RUN: frozenset({_AD}),
 }
 
 # Attributes by which a dependency of ``app.auth.deps`` records what it admits.

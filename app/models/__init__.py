@@ -11,11 +11,12 @@ from app.models.applications import (
 from app.models.audit import AuditEvent
 from app.models.compliance import FairnessAudit, Report
 from app.models.scoring import DecisionPolicy, ScoringModel
+from app.models.subjects import DataSubject, ErasureRequest
 from app.models.users import ApiKey, LoginAttempt, User
 
 __all__ = [
     "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
-    "Decision", "DecisionPolicy", "FairnessAudit", "LoginAttempt", "NoticeObligation",
-    "ReasonCatalogVersion", "Report", "ScoringModel",
+    "DataSubject", "Decision", "DecisionPolicy", "ErasureRequest", "FairnessAudit",
+    "LoginAttempt", "NoticeObligation", "ReasonCatalogVersion", "Report", "ScoringModel",
     "User",
 ]

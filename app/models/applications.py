@@ -12,9 +12,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -70,19 +70,19 @@ class Application(SQLModel, table=True):
 
 
 class ApplicantIdentity(SQLModel, table=True):
-    """Personal data, stored apart from the features and never written to the ledger or logs."""
+    """Personal data, stored apart from the features and never written to the ledger or logs:
+    the applicant's name, date of birth, national id, address, contacts, co-applicant and
+    guarantor, as one JSON value sealed under the data subject's key (app.subjects)."""
 
     __tablename__ = "applicant_identities"
 
     application_id: str = Field(sa_column=Column(String(32), ForeignKey("applications.id"),
                                                  primary_key=True))
-    full_name: str = Field(max_length=200)
-    date_of_birth: date
-    national_id: str | None = Field(default=None, max_length=40)
-    address: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
-    contact: str = Field(sa_column=Column(Text, nullable=False))  # JSON
-    co_applicant: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    guarantor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The person the application is from: the holder of the key. Kept here, with the personal
+    # data, rather than on the application, whose features stand without anyone's key.
+    subject_id: str = Field(sa_column=Column(String(32), ForeignKey("data_subjects.id"),
+                                             nullable=False, index=True))
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ApplicationMonitoring(SQLModel, table=True):
@@ -117,7 +117,8 @@ class Decision(SQLModel, table=True):
     policy_version: str = Field(max_length=64)
     decided_by: str = Field(max_length=64)
     decided_by_role: str = Field(max_length=32)
-    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The underwriter's free-text note, sealed under the applicant's key: it may name them.
+    note_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     adverse_action: str | None = Field(default=None, max_length=16)  # AdverseAction
     reason_catalog_version: str | None = Field(default=None, max_length=32)
     # The complete decision record (risk_models.decisions.DecisionRecord.to_dict() for an

@@ -51,10 +51,12 @@ class Report(SQLModel, table=True):
     ledger_head_seq: int
     ledger_head_hash: str = Field(max_length=64)
     sha256: str = Field(max_length=64)
-    size: int
+    size: int  # of the PDF, as its sha256 is
+    # The PDF; a report on an application (an adverse action notice, which names the applicant)
+    # is sealed under the applicant's key (app.subjects.service.pdf_of opens it).
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    # Every input the PDF was built from, resolved at creation into canonical JSON
-    # (app.reports.manifests): the report is rebuilt from it alone. None for reports made
-    # before manifests were kept.
-    manifest: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Every input the PDF was built from, resolved at creation into canonical JSON (UTF-8;
+    # app.reports.manifests): the report is rebuilt from it alone. Sealed like the PDF on a
+    # report on an application. None for reports made before manifests were kept.
+    manifest: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     manifest_sha256: str | None = Field(default=None, max_length=64)

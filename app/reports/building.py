@@ -20,7 +20,6 @@ from app.auth.scope import check_own_application
 from app.config import Settings
 from app.errors import Conflict
 from app.fairness import service as fairness
-from app.models import Report
 from app.reports import manifests, repository
 from app.reports.inputs.adverse_action import (
     adverse_action_input,
@@ -42,12 +41,10 @@ class NotRebuildable(Conflict):
     code = "report_not_rebuildable"
 
 
-def rebuild(report: Report) -> bytes:
-    """Build ``report`` again from its stored manifest alone."""
-    if report.manifest is None or report.id is None:
-        raise NotRebuildable(f"report {report.id} was made before reports kept their input "
-                             "manifest; it cannot be rebuilt, only checked against the ledger")
-    return manifests.build_from(report.manifest, report.id)
+def rebuild(manifest_text: str, report_id: int) -> bytes:
+    """Build report ``report_id`` again from its manifest alone (``manifest_of`` in
+    :mod:`app.reports.service` gives a stored report's)."""
+    return manifests.build_from(manifest_text, report_id)
 
 
 def build_input(session: Session, settings: Settings, kind: ReportKind,

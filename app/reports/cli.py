@@ -26,14 +26,14 @@ def _create(out: Path, **body: Any) -> None:
     from app.db import session_scope
     from app.errors import RiskdeskError
     from app.reports.schemas import ReportCreate
-    from app.reports.service import create_report
+    from app.reports.service import create_report, pdf_of
 
     try:
         settings = get_settings()
         request = ReportCreate(**body)
         with session_scope() as session:
             report = create_report(session, settings, Principal.system("cli"), request)
-            pdf = report.pdf
+            pdf = pdf_of(session, settings, report)
     except InsecureSettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -102,7 +102,7 @@ def verify(
     import json
 
     from app.auth.principal import Principal
-    from app.config import InsecureSettingsError
+    from app.config import InsecureSettingsError, get_settings
     from app.db import session_scope
     from app.errors import RiskdeskError
     from app.reports import service
@@ -127,7 +127,7 @@ def verify(
                                f"{found['sha256']}")
             else:
                 assert report_id is not None
-                result = service.verify_report(session, report_id)
+                result = service.verify_report(session, get_settings(), report_id)
                 service.record_verification(session, Principal.system("cli"), result)
                 ok = result.ok
                 if as_json:

@@ -85,30 +85,32 @@ def get_report(report_id: RowId, session: SessionDep, actor: Reader) -> ReportPu
             responses={200: {"content": {"application/pdf": {}},
                              "description": "The PDF; its sha256 is the one the ledger "
                                             "recorded at its creation."},
-                       **errors_for(409)})
-def download_report(report_id: RowId, session: SessionDep, actor: Reader) -> Response:
+                       **errors_for(409, 410)})
+def download_report(report_id: RowId, session: SessionDep, settings: SettingsDep,
+                    actor: Reader) -> Response:
     """The PDF bytes; each download is recorded in the ledger (``report.downloaded``).
 
     Bytes whose sha256 is not the one the ledger recorded at the report's creation are refused
-    (409 ``report_integrity``), and the refusal is recorded (``report.download_refused``).
+    (409 ``report_integrity``), and the refusal is recorded (``report.download_refused``). A
+    notice whose applicant's personal data was erased is gone: 410 ``personal_data_erased``.
     """
-    download = service.download_report(session, actor, report_id)
+    download = service.download_report(session, settings, actor, report_id)
     if download.refusal is not None:
         refusal = download.refusal
         return JSONResponse(error_body(refusal.code, refusal.message, refusal.details),
                             status_code=refusal.status_code)
     report = download.report
-    return Response(content=report.pdf, media_type="application/pdf", headers={
+    return Response(content=download.pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="riskdesk-{report.kind}-{report.id}.pdf"',
         "X-Content-SHA256": report.sha256})
 
 
 @router.get("/{report_id}/verify", response_model=ReportVerificationPublic)
-def verify_report(report_id: RowId, session: SessionDep,
+def verify_report(report_id: RowId, session: SessionDep, settings: SettingsDep,
                   actor: Verifier) -> ReportVerificationPublic:
     """Prove a stored report against the ledger: its bytes against the PDF hash its
     ``report.created`` event recorded, its rebuild from its manifest against those bytes, and
     the chain up to that event. ``ok`` only when all three hold; ``failed`` names the others."""
-    result = service.verify_report(session, report_id)
+    result = service.verify_report(session, settings, report_id)
     service.record_verification(session, actor, result)
     return ReportVerificationPublic.model_validate(result.as_dict())

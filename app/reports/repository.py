@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 
 from app.audit import repository as ledger_repository
 from app.models import (
-    ApplicantIdentity,
     Application,
     ApplicationMonitoring,
     AuditEvent,
@@ -72,10 +71,6 @@ def search(session: Session, *, kinds: tuple[str, ...] | None = None,
 
 def application(session: Session, application_id: str) -> Application | None:
     return session.get(Application, application_id)
-
-
-def identity(session: Session, application_id: str) -> ApplicantIdentity | None:
-    return session.get(ApplicantIdentity, application_id)
 
 
 def decision(session: Session, decision_id: str) -> Decision | None:

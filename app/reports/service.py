@@ -27,8 +27,17 @@ from app.errors import Conflict, NotFound
 from app.models import AuditEvent, Report
 from app.notices import service as notices_service
 from app.reports import access, manifests, repository
-from app.reports.building import build_input, provenance, rebuild, resolve_parameters
+from app.reports.building import (
+    NotRebuildable,
+    build_input,
+    provenance,
+    rebuild,
+    resolve_parameters,
+)
 from app.reports.schemas import ReportCreate, ReportKind
+from app.subjects import service as subjects
+from app.subjects.crypto import Binding
+from app.subjects.service import PersonalDataErased, SealedValueInvalid
 from compliance import ledger
 from compliance.reports import LedgerHead
 from risk_models.notices import OPEN_STATUSES
@@ -36,6 +45,45 @@ from risk_models.notices import OPEN_STATUSES
 
 class ReportIntegrityError(Conflict):
     code = "report_integrity"
+
+
+def _binding(column: str, digest: str) -> Binding:
+    # A report's id is assigned when it is inserted; its content digest names it before that.
+    return Binding("reports", digest, column)
+
+
+def _sealed(session: Session, settings: Settings, application_id: str | None, column: str,
+            digest: str, data: bytes) -> bytes:
+    """What a report on an application stores names its applicant (the notice's PDF and its
+    manifest): sealed under their key, so erasing them erases it. Other reports are stored as
+    they are."""
+    if application_id is None:
+        return data
+    subject_id = subjects.identity_row(session, application_id).subject_id
+    return subjects.seal_bytes(session, settings, subject_id, _binding(column, digest), data)
+
+
+def _opened(session: Session, settings: Settings, report: Report, column: str, digest: str,
+            data: bytes) -> bytes:
+    if report.application_id is None:
+        return data
+    subject_id = subjects.identity_row(session, report.application_id).subject_id
+    return subjects.open_bytes(session, settings, subject_id, _binding(column, digest), data)
+
+
+def pdf_of(session: Session, settings: Settings, report: Report) -> bytes:
+    """A stored report's PDF (``report`` loaded with its bytes), opened when sealed; 410
+    ``personal_data_erased`` for a notice whose applicant's data was erased."""
+    return _opened(session, settings, report, "pdf", report.sha256, report.pdf)
+
+
+def manifest_of(session: Session, settings: Settings, report: Report) -> str:
+    """A stored report's manifest text, opened when sealed."""
+    if report.manifest is None or report.manifest_sha256 is None:
+        raise NotRebuildable(f"report {report.id} was made before reports kept their input "
+                             "manifest; it cannot be rebuilt, only checked against the ledger")
+    return _opened(session, settings, report, "manifest", report.manifest_sha256,
+                   report.manifest).decode()
 
 
 def create_report(session: Session, settings: Settings, actor: Principal,
@@ -55,16 +103,22 @@ def create_report(session: Session, settings: Settings, actor: Principal,
     manifest_text, manifest_sha256 = manifests.serialise(manifests.compose(
         body.kind, parameters, report_input, versions=versions, rows=rows,
         signing_key_fingerprint=public_key(settings)["fingerprint"]))
+    application_id = parameters.get("application_id")
     report = repository.add(session, Report(
         kind=body.kind.value, parameters=ledger.canonical_json(parameters),
         created_at=generated_at, created_by=actor.actor_id, created_by_role=str(actor.role),
-        application_id=parameters.get("application_id"),
+        application_id=application_id,
         model_version=parameters.get("model_version"), ledger_head_seq=seq,
-        ledger_head_hash=head_hash, sha256="", size=0, pdf=b"", manifest=manifest_text,
+        ledger_head_hash=head_hash, sha256="", size=0, pdf=b"",
+        manifest=_sealed(session, settings, application_id, "manifest", manifest_sha256,
+                         manifest_text.encode()),
         manifest_sha256=manifest_sha256))
     # The id is known once the row is written, and the PDF prints it.
-    pdf = rebuild(report)
-    report.pdf, report.sha256, report.size = pdf, ledger.sha256_hex(pdf), len(pdf)
+    assert report.id is not None
+    pdf = rebuild(manifest_text, report.id)
+    digest = ledger.sha256_hex(pdf)
+    report.pdf = _sealed(session, settings, application_id, "pdf", digest, pdf)
+    report.sha256, report.size = digest, len(pdf)
     session.add(report)
     session.flush()
     append_event(session, actor, "report.created", "report", report.id or 0, {
@@ -93,10 +147,12 @@ class Download:
     """A report's bytes to serve, or why they are refused (``refusal``)."""
 
     report: Report
+    pdf: bytes
     refusal: ReportIntegrityError | None = None
 
 
-def download_report(session: Session, actor: Principal, report_id: int) -> Download:
+def download_report(session: Session, settings: Settings, actor: Principal,
+                    report_id: int) -> Download:
     """A report with its bytes, checked against the sha256 its ``report.created`` event
     recorded; the download is ledgered.
 
@@ -109,20 +165,25 @@ def download_report(session: Session, actor: Principal, report_id: int) -> Downl
     assert full is not None
     created = creation_event(session, report_id)
     expected = None if created is None else _pdf_sha256(created)
-    actual = ledger.sha256_hex(full.pdf)
+    try:
+        pdf = pdf_of(session, settings, full)
+    except SealedValueInvalid:
+        # Sealed bytes that do not open were put there by something other than the service.
+        pdf = full.pdf
+    actual = ledger.sha256_hex(pdf)
     if expected != actual:
         append_event(session, actor, "report.download_refused", "report", report_id, {
             "kind": report.kind, "stored_sha256": actual, "ledger_sha256": expected})
         why = ("the ledger holds no record of its creation" if created is None else
                f"the stored bytes (sha256 {actual}) are not the ones the ledger recorded at "
                f"its creation (sha256 {expected})")
-        return Download(full, ReportIntegrityError(
+        return Download(full, pdf, ReportIntegrityError(
             f"report {report_id} is not served: {why}; the refusal is recorded in the ledger; "
             "ask an auditor to run `riskdesk report verify`", details={
                 "ledger_sha256": expected, "stored_sha256": actual}))
     append_event(session, actor, "report.downloaded", "report", report_id,
                  {"kind": report.kind, "sha256": actual, "size": report.size})
-    return Download(full)
+    return Download(full, pdf)
 
 
 def list_reports(session: Session, actor: Principal, *, kind: ReportKind | None = None,
@@ -179,7 +240,7 @@ class Verification:
                 "failed": self.failed, "checks": self.checks}
 
 
-def verify_report(session: Session, report_id: int,
+def verify_report(session: Session, settings: Settings, report_id: int,
                   chain: ledger.VerificationResult | None = None) -> Verification:
     """Check a stored report against the ledger: its bytes against the PDF hash the
     ``report.created`` event recorded; its manifest against the event's manifest hash and,
@@ -196,26 +257,47 @@ def verify_report(session: Session, report_id: int,
         return result
     payload = json.loads(created.payload)
     expected = _pdf_sha256(created)
-    actual = ledger.sha256_hex(report.pdf)
-    result.check("bytes_match_ledger", actual == expected,
-                 f"stored PDF sha256 {actual}; the ledger's (event {created.seq}) {expected}")
+    pdf: bytes | None
+    manifest: str | None
+    try:
+        pdf = pdf_of(session, settings, report)
+        manifest = None if report.manifest is None else manifest_of(session, settings, report)
+    except PersonalDataErased:
+        # Crypto-shredded: nothing opens the bytes any more, by design. What stays provable is
+        # that the ledger recorded the report and still verifies.
+        result.check("personal_data", False, "the applicant's personal data was erased: this "
+                     "notice can no longer be opened or rebuilt; the ledger keeps its hashes")
+        pdf = manifest = None
+    except SealedValueInvalid as exc:
+        result.check("bytes_match_ledger", False, f"the stored bytes do not open: {exc}")
+        pdf = manifest = None
     recorded_manifest = payload.get("manifest_sha256")
-    if report.manifest is None or recorded_manifest is None:
+    if pdf is None:
+        pass
+    elif (actual := ledger.sha256_hex(pdf)) != expected:
+        result.check("bytes_match_ledger", False,
+                     f"stored PDF sha256 {actual}; the ledger's (event {created.seq}) {expected}")
+    else:
+        result.check("bytes_match_ledger", True,
+                     f"stored PDF sha256 {actual}, as the ledger recorded (event {created.seq})")
+    if pdf is None:
+        pass
+    elif manifest is None or recorded_manifest is None:
         result.check("rebuild_identical", False, "made before reports kept their input "
                      "manifest: it cannot be rebuilt")
     else:
-        manifest_sha256 = ledger.sha256_hex(report.manifest)
+        manifest_sha256 = ledger.sha256_hex(manifest)
         if manifest_sha256 != recorded_manifest:
             result.check("rebuild_identical", False,
                          f"the stored manifest (sha256 {manifest_sha256}) is not the one the "
                          f"ledger recorded ({recorded_manifest})")
         else:
-            rebuilt = rebuild(report)
-            same = rebuilt == report.pdf
+            rebuilt = rebuild(manifest, report_id)
+            same = rebuilt == pdf
             result.check("rebuild_identical", same,
                          "rebuilt from its manifest: identical bytes" if same else
                          f"rebuilt from its manifest: sha256 {ledger.sha256_hex(rebuilt)}, "
-                         f"not the stored {actual}")
+                         f"not the stored {ledger.sha256_hex(pdf)}")
     if chain is None:
         chain = repository.verify_up_to(session, created.seq)
     # head_seq is the last event that verified: the whole chain's head, or the one before a

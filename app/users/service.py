@@ -7,13 +7,26 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from app.audit.service import append_event
+from app.auth.permissions import PERMISSIONS, Action
 from app.auth.principal import Principal
+from app.auth.repository import user_by_username
 from app.auth.roles import Role
 from app.auth.security import hash_password, new_api_key, secret_digest
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import ApiKey, User
 from app.users import repository
 from app.users.schemas import UserUpdate
+
+
+def acting_user(session: Session, username: str, action: Action) -> Principal:
+    """The principal of an active user naming themselves at the command line (``--as``), when
+    their role may perform ``action``: two-person controls need to know who is acting."""
+    user = user_by_username(session, username)
+    if user is None or not user.is_active or user.id is None:
+        raise NotFound(f"no active user {username!r}", code="user_not_found")
+    if Role(user.role) not in PERMISSIONS[action]:
+        raise Forbidden(f"the {user.role} role may not do this", code="role_not_allowed")
+    return Principal("user", str(user.id), Role(user.role), user.username, user.id)
 
 
 def create_user(session: Session, actor: Principal, *, username: str, password: str,

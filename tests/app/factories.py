@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, select
 
+from app.config import get_settings
 from app.models import (
-    ApplicantIdentity,
     Application,
     ApplicationMonitoring,
     Decision,
@@ -26,6 +26,7 @@ from app.models import (
     NoticeObligation,
     ScoringModel,
 )
+from app.subjects import service as subjects
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.artifact import (
     CATEGORICAL,
@@ -221,7 +222,7 @@ def decision_row(*, decision_id: str, app_id: str, kind: str, created_at: dateti
                  knockouts: Sequence[dict[str, Any]] = (),
                  counteroffer: dict[str, Any] | None = None,
                  model_version: str | None = MODEL_VERSION, decided_by: str = "system",
-                 decided_by_role: str = "system", note: str | None = None) -> dict[str, Any]:
+                 decided_by_role: str = "system") -> dict[str, Any]:
     """Column values of one ``decisions`` row."""
     pd_ = None if score is None else float(1 / (1 + np.exp((score - 540) / 30)))
     adverse = None
@@ -237,7 +238,7 @@ def decision_row(*, decision_id: str, app_id: str, kind: str, created_at: dateti
             "outcome": outcome, "risk_tier": risk_tier, "score": score,
             "probability_of_default": pd_,
             "model_version": model_version, "policy_version": POLICY_VERSION,
-            "decided_by": decided_by, "decided_by_role": decided_by_role, "note": note,
+            "decided_by": decided_by, "decided_by_role": decided_by_role,
             "adverse_action": adverse, "reason_catalog_version": None, "record": record}
 
 
@@ -257,10 +258,10 @@ def add_application(session: Session, *, submitted_by: str, submitted_at: dateti
     session.add(record)
     session.flush()  # no ORM relationship orders the inserts, so the parent goes first
     ident = {**IDENTITY, **(identity or {})}
-    session.add(ApplicantIdentity(application_id=app_id, full_name=ident["full_name"],
-                                  date_of_birth=ident["date_of_birth"],
-                                  national_id=ident["national_id"],
-                                  address=json.dumps(ident["address"]), contact="{}"))
+    subjects.store_identity(session, get_settings(), record, {
+        "full_name": ident["full_name"], "date_of_birth": ident["date_of_birth"].isoformat(),
+        "national_id": ident["national_id"], "address": ident["address"], "contact": {},
+        "co_applicant": None, "guarantor": None})
     groups = {"sex": "female", "age_band": "25-39", "national_origin": "domestic",
               "nationality": None, **(monitoring or {})}
     session.add(ApplicationMonitoring(application_id=app_id, **groups))
@@ -272,11 +273,15 @@ def add_application(session: Session, *, submitted_by: str, submitted_at: dateti
     return record, decision
 
 
-def add_decision(session: Session, **fields: Any) -> Decision:
-    """One decision row; ``decision_id`` defaults to a fresh id. An adverse decision opens its
-    notice obligation, as the service's decisions do."""
+def add_decision(session: Session, note: str | None = None, **fields: Any) -> Decision:
+    """One decision row; ``decision_id`` defaults to a fresh id; a note is sealed under the
+    applicant's key. An adverse decision opens its notice obligation, as the service's
+    decisions do."""
     fields.setdefault("decision_id", next_id("DEC"))
     decision = Decision(**decision_row(**fields))
+    if note is not None:
+        decision.note_sealed = subjects.seal_note(session, get_settings(), decision.application_id,
+                                                  decision.id, note)
     session.add(decision)
     session.flush()
     if decision.adverse_action is not None:

@@ -46,3 +46,92 @@ def test_decisions_made_before_records_keep_what_they_stated(db_url, engine):
     record = json.loads(record) if isinstance(record, str) else record
     assert record["reasons"] == reasons and record["outcome"] == "decline"
     assert "reasons" not in {c["name"] for c in inspect(engine).get_columns("decisions")}
+
+
+def _plaintext_rows(engine) -> None:
+    """Rows as revision 0005 kept them: identities, a note and a notice in the clear. Two
+    applications share a national id; a third has none but the same name and birth date."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import LargeBinary, bindparam, text
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        for app_id, nid_digest in (("a1", "nid-1"), ("a2", "nid-1"), ("a0", None)):
+            conn.execute(text(
+                "INSERT INTO applications (id, submitted_at, submitted_by, submitted_by_role, "
+                "request_sha256, status, outcome, amount, currency, term_months, purpose, "
+                "characteristics, derivation, cleansing, duplicate_flags, national_id_digest, "
+                "name_dob_digest, policy_version, inputs) VALUES (:id, :at, '1', "
+                "'loan_officer', 'x', 'decided', 'decline', 100, 'EUR', 12, 'repairs', '{}', "
+                "'{}', '[]', '[]', :nid, 'ndob-1', 'p1', '{}')"),
+                {"id": app_id, "at": at, "nid": nid_digest})
+            conn.execute(text(
+                "INSERT INTO applicant_identities (application_id, full_name, date_of_birth, "
+                "national_id, address, contact) VALUES (:id, 'Robin Example', '1985-04-12', "
+                ":nid, :address, '{\"email\": \"robin@example.org\"}')"),
+                {"id": app_id, "nid": None if nid_digest is None else "X1234567",
+                 "address": '{"line1": "12 Sample Lane", "city": "Springfield"}'})
+            conn.execute(text(
+                "INSERT INTO decisions (id, application_id, kind, created_at, outcome, "
+                "policy_version, decided_by, decided_by_role, note, record) VALUES (:d, :id, "
+                "'review', :at, 'decline', 'p1', '3', 'underwriter', :note, '{}')"),
+                {"d": f"d-{app_id}", "id": app_id, "at": at,
+                 "note": f"Robin Example called about {app_id}"})
+        conn.execute(text(
+            "INSERT INTO reports (kind, parameters, created_at, created_by, created_by_role, "
+            "application_id, ledger_head_seq, ledger_head_hash, sha256, size, pdf) VALUES "
+            "('adverse_action', '{}', :at, '1', 'loan_officer', 'a1', 0, 'h', :sha, 10, :pdf)"
+        ).bindparams(bindparam("pdf", type_=LargeBinary())),
+            {"at": at, "sha": "s" * 64, "pdf": b"%PDF Robin"})
+
+
+def test_upgrading_seals_what_was_in_the_clear_and_downgrading_opens_it(db_url, engine,
+                                                                        settings_env):
+    """Revision 0006 seals identities, notes and notices per subject; its downgrade opens them
+    again, and refuses once a subject's key is destroyed."""
+    import pytest
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from app.models import DataSubject, Decision, Report
+    from app.subjects import service as subjects
+
+    command.downgrade(alembic_config(db_url), "0005")
+    _plaintext_rows(engine)
+    command.upgrade(alembic_config(db_url), "head")
+    assert "full_name" not in {c["name"] for c in inspect(engine).get_columns(
+        "applicant_identities")}
+    with Session(engine) as session:
+        [subject] = session.exec(select(DataSubject)).all()  # one person, three applications
+        for app_id in ("a0", "a1", "a2"):
+            identity = subjects.identity_of(session, settings_env, app_id)
+            assert (identity.full_name, identity.contact) == (
+                "Robin Example", {"email": "robin@example.org"})
+            decision = session.get(Decision, f"d-{app_id}")
+            assert b"Robin" not in decision.note_sealed
+            notes = subjects.personal_data_of(session, settings_env, app_id, [decision]).notes
+            assert notes == {f"d-{app_id}": f"Robin Example called about {app_id}"}
+        assert subjects.identity_of(session, settings_env, "a1").national_id == "X1234567"
+        report = session.exec(select(Report)).one()
+        assert report.pdf != b"%PDF Robin"  # sealed in place
+        assert subjects.open_report(session, settings_env, "a1", report.sha256,
+                                    report.pdf) == b"%PDF Robin"
+        assert subject.lookup_digest == "nid-1"
+
+    command.downgrade(alembic_config(db_url), "0005")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT application_id, full_name, national_id FROM "
+                                 "applicant_identities ORDER BY application_id")).all()
+        note = conn.execute(text("SELECT note FROM decisions WHERE id = 'd-a1'")).scalar_one()
+        pdf = conn.execute(text("SELECT pdf FROM reports")).scalar_one()
+    assert [tuple(r) for r in rows] == [("a0", "Robin Example", None),
+                                        ("a1", "Robin Example", "X1234567"),
+                                        ("a2", "Robin Example", "X1234567")]
+    assert note == "Robin Example called about a1" and bytes(pdf) == b"%PDF Robin"
+
+    command.upgrade(alembic_config(db_url), "head")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE data_subjects SET wrapped_key = NULL, master_key_id = NULL"))
+    with pytest.raises(RuntimeError, match="erased"):
+        command.downgrade(alembic_config(db_url), "0005")

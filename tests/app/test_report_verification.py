@@ -128,7 +128,7 @@ def test_a_swapped_manifest_is_named(client, auth_headers, world, engine):  # no
         manifest = json.loads(s.get(Report, report["id"]).manifest)
         manifest["input"]["lender_name"] = "Someone Else"
         s.execute(text("UPDATE reports SET manifest = :m WHERE id = :id"),
-                  {"m": json.dumps(manifest), "id": report["id"]})
+                  {"m": json.dumps(manifest).encode(), "id": report["id"]})
         s.commit()
     result = _verify(client, auth_headers[AU], report["id"])
     assert result["failed"] == ["rebuild_identical"]

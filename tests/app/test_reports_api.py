@@ -248,8 +248,10 @@ def test_the_checkpoint_printed_in_a_compliance_report_verifies_as_printed(
 # --- Reproducibility and the ledger ---------------------------------------------------------------
 
 
-def test_rebuilding_a_report_gives_identical_bytes(client, auth_headers, world, engine):
+def test_rebuilding_a_report_gives_identical_bytes(client, auth_headers, world, engine,
+                                                   settings_env):
     from app.reports.building import rebuild
+    from app.reports.service import manifest_of, pdf_of
 
     bodies = [{"kind": "adverse_action", "application_id": world.declined},
               {"kind": "model_validation", "model_version": f.MODEL_VERSION},
@@ -260,7 +262,8 @@ def test_rebuilding_a_report_gives_identical_bytes(client, auth_headers, world, 
     with Session(engine, expire_on_commit=False) as s:
         for report_id in ids:
             stored = s.get(Report, report_id)
-            assert rebuild(stored) == stored.pdf, stored.kind
+            assert rebuild(manifest_of(s, settings_env, stored), stored.id) == \
+                pdf_of(s, settings_env, stored), stored.kind
 
 
 def test_downloads_match_the_stored_sha256_and_each_is_ledgered(client, auth_headers, world,

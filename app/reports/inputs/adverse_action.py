@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime
 from decimal import Decimal
@@ -14,10 +13,12 @@ from app.applications.states import ApplicationStatus
 from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.fairness import service as fairness
-from app.models import ApplicantIdentity, Application, Decision, NoticeObligation
+from app.models import Application, Decision, NoticeObligation
 from app.notices import repository as notices_repository
 from app.notices import service as notices_service
 from app.reports import repository
+from app.subjects import service as subjects
+from app.subjects.service import Identity
 from compliance.reports import (
     ActionTaken,
     AdverseActionNotice,
@@ -70,9 +71,11 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
         raise NotFound(f"no decision {parameters['decision_id']!r} on application "
                        f"{application.id}", code="decision_not_found")
     obligation = notices_service.get(session, parameters["notice_id"])
-    identity = repository.identity(session, application.id)
-    lines = None if identity is None else recipient_lines(identity)
-    if identity is None or not lines:
+    # 410 personal_data_erased once the applicant's key is destroyed: a notice cannot be
+    # addressed to no one.
+    identity = subjects.identity_of(session, settings, application.id)
+    lines = recipient_lines(identity)
+    if not lines:
         raise Conflict(f"application {application.id} has neither a postal address nor an "
                        "e-mail address or phone to send the notice to",
                        code="applicant_identity_missing")
@@ -168,12 +171,12 @@ def notice_action(application: Application, obligation: NoticeObligation) -> Act
     return ACTION_OF[kind]
 
 
-def recipient_lines(identity: ApplicantIdentity) -> list[str]:
+def recipient_lines(identity: Identity) -> list[str]:
     """Where the notice goes: the postal address, or, while the applicant has given none, the
     e-mail address or phone they gave (the notice is then delivered electronically)."""
     if identity.address is not None:
-        return address_lines(json.loads(identity.address))
-    contact = json.loads(identity.contact or "{}")
+        return address_lines(identity.address)
+    contact = identity.contact or {}
     if contact.get("email"):
         return [f"By e-mail to {contact['email']}"]
     if contact.get("phone"):

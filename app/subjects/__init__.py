@@ -1,0 +1,1 @@
+"""Data subjects: personal data sealed per subject, erasure, legal holds and retention."""
