@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
+from sqlmodel import Session
 
 from app.applications import replay, repository, service, trail
 from app.applications.schemas import (
@@ -23,6 +24,7 @@ from app.auth.deps import RequireAction, SettingsDep
 from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.auth.scope import own_applications_only
+from app.config import Settings
 from app.db import SessionDep
 from app.models import Application, Decision, NoticeObligation
 from app.notices import repository as notices_repository
@@ -164,8 +166,8 @@ def review_application(application_id: str, body: ReviewCreate, session: Session
                                                            [row]))
 
 
-def _answer(session: SessionDep, settings: SettingsDep, actor: Principal, application_id: str,
-            *, accept: bool) -> DecisionPublic:
+def _answer(session: Session, settings: Settings, actor: Principal, application_id: str, *,
+            accept: bool) -> DecisionPublic:
     row = service.answer_counteroffer(session, actor, application_id, accept=accept)
     return _decision_public(row, subjects.personal_data_of(session, settings, application_id,
                                                            [row]))

@@ -332,9 +332,8 @@ def _follow_up(session: Session, actor: Principal, application: Application,
     new outcome and status. A note comes sealed for the decision's id (app.subjects)."""
     row = Decision(
         id=decision_id or uuid.uuid4().hex, application_id=application.id, kind=kind,
-        created_at=now,
-        outcome=record["outcome"], risk_tier=automated.risk_tier, score=automated.score,
-        probability_of_default=automated.probability_of_default,
+        created_at=now, outcome=record["outcome"], risk_tier=automated.risk_tier,
+        score=automated.score, probability_of_default=automated.probability_of_default,
         model_version=automated.model_version, policy_version=automated.policy_version,
         decided_by=actor.actor_id, decided_by_role=str(actor.role), note_sealed=note_sealed,
         adverse_action=record["adverse_action"],

@@ -24,7 +24,7 @@ from app.applications.cleansing import normalised
 from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.config import Settings
-from app.errors import NotFound, RiskdeskError
+from app.errors import Conflict, NotFound, RiskdeskError
 from app.models import ApplicantIdentity, Application, DataSubject, Decision
 from app.subjects import crypto, repository
 from app.subjects.crypto import Binding
@@ -225,7 +225,7 @@ def store_identity(session: Session, settings: Settings, application: Applicatio
 def identity_row(session: Session, application_id: str) -> ApplicantIdentity:
     row = session.get(ApplicantIdentity, application_id)
     if row is None:
-        raise NotFound(f"application {application_id} has no applicant identity",
+        raise Conflict(f"application {application_id} has no applicant identity",
                        code="applicant_identity_missing")
     return row
 
