@@ -2,7 +2,9 @@
 
 Times, each end to end through the service (queries, build, storage, ledger event, commit):
 (a) an adverse action notice (median of --repeat), (b) a compliance report over every decision,
-(c) a model validation report, (d) a live-decision fairness audit with 1,000 bootstrap rounds.
+(b') verifying that compliance report (its bytes against the ledger, a rebuild from its
+manifest, the chain up to its event), (c) a model validation report, (d) a live-decision
+fairness audit with 1,000 bootstrap rounds.
 The database holds --rows applications with identities, monitoring data, automated decisions
 (plus reviews and overrides) and a ledger of one event per decision, inserted in bulk.
 
@@ -45,9 +47,10 @@ from app.models import (  # noqa: E402
     AuditEvent,
     DataSubject,
     Decision,
+    NoticeObligation,
 )
 from app.reports.schemas import ReportCreate  # noqa: E402
-from app.reports.service import create_report  # noqa: E402
+from app.reports.service import create_report, verify_report  # noqa: E402
 from app.subjects import crypto  # noqa: E402
 from app.subjects.keys import keyring  # noqa: E402
 from app.subjects.service import identity_binding  # noqa: E402
@@ -100,7 +103,7 @@ def fill(engine, rows: int, seed: int = 0) -> str:
     outcome = np.where(score >= f.APPROVE_FROM, "approve",
                        np.where(score < f.DECLINE_BELOW, "decline", "refer"))
     review_draw, override_draw = rng.random(rows), rng.random(rows)
-    apps, subjects, identities, monitoring, decisions = [], [], [], [], []
+    apps, subjects, identities, monitoring, decisions, notices = [], [], [], [], [], []
     for i in range(rows):
         app_id, automated = f"APP{i:010d}", outcome[i]
         tier = {"approve": "low", "refer": "medium", "decline": "high"}[automated]
@@ -130,6 +133,14 @@ def fill(engine, rows: int, seed: int = 0) -> str:
         decisions.append(f.decision_row(decision_id=f"DEC{i:010d}A", app_id=app_id,
                                         kind="automated", created_at=at[i], outcome=automated,
                                         risk_tier=tier, score=float(score[i]), reasons=reasons))
+        if automated == "decline" and status == "decided":
+            # A decline owes a notice (Reg B §1002.9): half delivered on time, half pending.
+            notices.append({"id": f"NOT{i:010d}", "application_id": app_id,
+                            "decision_id": f"DEC{i:010d}A", "kind": "decline",
+                            "status": "delivered" if i % 2 else "pending", "opened_at": at[i],
+                            "due_date": (at[i] + timedelta(days=30)).date(), "missing": [],
+                            "delivered_at": at[i] + timedelta(days=3) if i % 2 else None,
+                            "delivery_channel": "mail" if i % 2 else None})
         if later:
             decisions.append(f.decision_row(
                 decision_id=f"DEC{i:010d}B", app_id=app_id, kind=later[0],
@@ -139,10 +150,10 @@ def fill(engine, rows: int, seed: int = 0) -> str:
                 else []))
     for table, batch in ((Application, apps), (DataSubject, subjects),
                          (ApplicantIdentity, identities), (ApplicationMonitoring, monitoring),
-                         (Decision, decisions)):
+                         (Decision, decisions), (NoticeObligation, notices)):
         _bulk(engine, table, batch)
     _ledger(engine, decisions)
-    return next(a["id"] for a in apps if a["outcome"] == "decline" and a["status"] == "decided")
+    return next(n["application_id"] for n in notices if n["status"] == "pending")
 
 
 def _ledger(engine, decisions: list[dict]) -> None:
@@ -183,12 +194,21 @@ def run(label: str, url: str, rows: int, repeat: int) -> None:
     engine = build_engine(url)
     (declined, fill_seconds) = _timed(lambda: fill(engine, rows))
 
+    created_ids: dict[str, int] = {}
+
     def report(**body) -> tuple[int, float]:
         with session_scope(engine) as session:
             start = time.perf_counter()
             created = create_report(session, settings, ACTOR, ReportCreate(**body))
             size = created.size
+            created_ids[body["kind"]] = created.id
         return size, time.perf_counter() - start
+
+    def verify(kind: str) -> tuple[bool, float]:
+        with session_scope(engine) as session:
+            start = time.perf_counter()
+            result = verify_report(session, settings, created_ids[kind])
+            return result.ok, time.perf_counter() - start
 
     def notice() -> float:
         return report(kind="adverse_action", application_id=declined)[1]
@@ -199,6 +219,7 @@ def run(label: str, url: str, rows: int, repeat: int) -> None:
                                            date_to=LAST_DAY)
     validation_size, validation_s = report(kind="model_validation",
                                            model_version=f.MODEL_VERSION)
+    compliance_ok, compliance_verify_s = verify("compliance")
 
     def audit() -> int:
         with session_scope(engine) as session:
@@ -212,6 +233,9 @@ def run(label: str, url: str, rows: int, repeat: int) -> None:
     print(f"  (a) adverse action notice           {notice_ms:8.1f} ms  (median of {repeat})")
     print(f"  (b) compliance report, all decisions {compliance_s:8.2f} s   "
           f"({compliance_size:,} bytes)")
+    print(f"  (b') verify that compliance report    {compliance_verify_s:8.2f} s   "
+          f"(ok: {compliance_ok}; bytes against the ledger, rebuilt from its manifest, "
+          "chain up to it)")
     print(f"  (c) model validation report          {validation_s:8.2f} s   "
           f"({validation_size:,} bytes)")
     print(f"  (d) live fairness audit, 1,000 boot  {audit_s:8.2f} s   "

@@ -48,7 +48,19 @@ def collapsed_cells(cells: pd.DataFrame, column: str, groups: list[str]) -> pd.D
     return out
 
 
+def _for_fairlearn(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as fairlearn can take it: fairlearn reads a one-element sensitive feature as a
+    matrix and fails, so a single cell goes in twice at half weight (the same weighted
+    metrics)."""
+    if len(table) != 1:
+        return table
+    doubled = pd.concat([table, table], ignore_index=True)
+    doubled["n"] = doubled["n"].astype(float) / 2
+    return doubled
+
+
 def _metric_frame(table: pd.DataFrame, y_true: str, metrics: dict) -> MetricFrame:
+    table = _for_fairlearn(table)
     weights = table["n"].to_numpy(dtype=float)
     return MetricFrame(
         metrics=metrics,
@@ -66,7 +78,7 @@ def group_table(column: str, cells: pd.DataFrame, groups: list[str]) -> pd.DataF
     ).by_group
     table = decisions.reindex(groups)
     table["approved"] = collapsed[collapsed["approved"] == 1].groupby("group")["n"].sum()
-    known = collapsed[collapsed["outcome"] != OUTCOME_UNKNOWN]
+    known = _for_fairlearn(collapsed[collapsed["outcome"] != OUTCOME_UNKNOWN])
     for name, outcome in (("positives", 1), ("negatives", 0)):
         table[name] = known[known["outcome"] == outcome].groupby("group")["n"].sum()
     table = table.fillna({"approved": 0, "positives": 0, "negatives": 0})
@@ -114,7 +126,7 @@ def bootstrap_rates(
 def disparity_summary(
     column: str, cells: pd.DataFrame, groups: list[str], rates: np.ndarray, level: float
 ) -> dict[str, Any]:
-    collapsed = collapsed_cells(cells, column, groups)
+    collapsed = _for_fairlearn(collapsed_cells(cells, column, groups))
     weights = collapsed["n"].to_numpy(dtype=float)
     decision = collapsed["approved"].to_numpy()
     sensitive = collapsed["group"].to_numpy()
@@ -124,7 +136,7 @@ def disparity_summary(
     dpr = demographic_parity_ratio(
         decision, decision, sensitive_features=sensitive, sample_weight=weights
     )
-    known = collapsed[collapsed["outcome"] != OUTCOME_UNKNOWN]
+    known = _for_fairlearn(collapsed[collapsed["outcome"] != OUTCOME_UNKNOWN])
     eod = np.nan
     if len(known):
         eod = equalized_odds_difference(

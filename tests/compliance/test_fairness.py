@@ -246,3 +246,17 @@ def test_outcome_values_other_than_zero_or_one_are_rejected(german):
     frame = german.assign(y_good=np.where(german.y_good == 1, 1, 2))
     with pytest.raises(ValueError, match="must be 1"):
         audit_fairness(frame, attributes=["sex"], n_boot=0)
+
+
+def test_an_attribute_with_one_group_or_a_single_decision_is_reported_not_failed():
+    # Everyone's marital status "not provided", and a period with one decision: ordinary
+    # data, which an audit describes rather than fails on.
+    frame = pd.DataFrame({"approved": [True], "sex": ["female"],
+                          "marital_status": ["not_provided"], "score": [600.0]})
+    result = audit_fairness(frame, attributes={"sex": "Sex", "marital_status": "Marital status"},
+                            favourable_col="approved", outcome_col=None, score_col="score",
+                            n_boot=10)
+    assert result["overall"]["count"] == 1
+    assert [[(g["group"], g["count"]) for g in a["groups"]] for a in result["attributes"]] == [
+        [("female", 1)], [("not_provided", 1)]]
+    assert result["flagged"] is False
