@@ -95,41 +95,38 @@ def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetim
                label: str) -> PeriodFigures:
     """The period's figures (:func:`compliance.reports.period.period_figures`) from the
     applications submitted in ``[start, end)`` as they stand at ``cutoff``."""
-    decisions: dict[str, list[Decision]] = defaultdict(list)
-    for decision in repository.decisions_of_period_applications(session, start, end):
-        decisions[decision.application_id].append(decision)
-    names = repository.usernames(session, {d.decided_by for ds in decisions.values()
-                                           for d in ds})
+    decisions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in repository.decisions_of_period_applications(session, start, end):
+        decisions[row[0]].append(row)
+    names = repository.usernames(session, {d[3] for ds in decisions.values() for d in ds})
+    pending_statuses = {str(s) for s in PENDING_STATUSES}
     apps, reviews = [], []
     for (app_id, submitted_at, status, outcome, sex, age, origin,
          marital) in repository.period_applications(session, start, end):
         made = decisions.get(app_id, [])
         if not made:
             continue
-        last = made[-1].record
-        terms = last.get("terms") or {}
+        _, _, _, _, _, reasons, knockouts, amount, apr = made[-1]
         apps.append(ApplicationRow(
             application_id=app_id, submitted_at=_aware(submitted_at), status=status,
-            automated_outcome=made[0].outcome, final_outcome=outcome,
-            pending=status in {str(s) for s in PENDING_STATUSES},
+            automated_outcome=made[0][2], final_outcome=outcome,
+            pending=status in pending_statuses,
             groups={k: v for k, v in (("sex", sex), ("age_band", age),
                                       ("national_origin", origin),
                                       ("marital_status", marital)) if v is not None},
-            denial_codes=[r["code"] for r in [*last.get("reasons", []),
-                                              *last.get("knockouts", [])]]
+            denial_codes=[r["code"] for r in [*(reasons or []), *(knockouts or [])]]
             if outcome == "decline" else [],
-            offered_amount=Decimal(str(terms["amount"])) if terms.get("amount") else None,
-            offered_apr=Decimal(str(terms["apr"])) if terms.get("apr") else None))
-        for before, decision in itertools.pairwise(made):
-            if decision.kind in OVERRIDE_KINDS:
+            offered_amount=Decimal(amount) if amount else None,
+            offered_apr=Decimal(apr) if apr else None))
+        for before, (_, kind, to_outcome, by, role, *_parts) in itertools.pairwise(made):
+            if kind in OVERRIDE_KINDS:
                 reviews.append(ReviewRow(
-                    application_id=app_id, kind=decision.kind, from_outcome=before.outcome,
-                    to_outcome=decision.outcome,
-                    by_name=names.get(decision.decided_by, decision.decided_by),
-                    by_role=decision.decided_by_role))
-    notices = [NoticeRow(kind=n.kind, status=n.status, due_date=n.due_date,
-                         delivered_on=_aware(n.delivered_at).date() if n.delivered_at else None)
-               for n in repository.notices_of_period_applications(session, start, end)]
+                    application_id=app_id, kind=kind, from_outcome=before[2],
+                    to_outcome=to_outcome, by_name=names.get(by, by), by_role=role))
+    notices = [NoticeRow(kind=kind, status=status, due_date=due,
+                         delivered_on=_aware(delivered).date() if delivered else None)
+               for kind, status, due, delivered
+               in repository.notices_of_period_applications(session, start, end)]
     return period_figures(apps, reviews, notices, cutoff=cutoff, label=label)
 
 
