@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -273,6 +274,51 @@ def checkpoint_signature_valid(public_pem: str, checkpoint: Mapping[str, Any]) -
     except (InvalidSignature, KeyError, ValueError, TypeError):
         return False
     return True
+
+
+# --- Row digests -------------------------------------------------------------------------------
+
+# Numbers whose canonical text would differ between a value as written and as read back from
+# PostgreSQL's JSONB, which keeps numbers as decimals: a float of 1e16 or more (written with an
+# exponent) comes back as an integer, -0.0 as 0.0. Text in which none of these can occur is
+# hashed as it is; the rare rest is normalised first (see _stable_numbers).
+_UNSTABLE_NUMBER = re.compile(r"\de\+\d|(?<![\w.])-?\d{16,}(?![\w.])|-0\.0(?!\d)")
+_LARGE_INTEGER = 10**16
+
+
+def _stable_numbers(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _stable_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_stable_numbers(item) for item in value]
+    if isinstance(value, float):
+        return value + 0.0  # -0.0 becomes 0.0
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LARGE_INTEGER:
+        return float(value)
+    return value
+
+
+def row_digest(values: Mapping[str, Any]) -> str:
+    """sha256 of a table row as the ledger records it: canonical JSON of column → value.
+
+    Parameters
+    ----------
+    values : Mapping
+        Column name → JSON-compatible value, already put in one form per column type by the
+        caller (timestamps as :func:`format_timestamp`, decimals as text at the column's scale,
+        bytes as their sha256).
+
+    Returns
+    -------
+    str
+        The same digest whether ``values`` are those written or those read back later from
+        SQLite or PostgreSQL: key order does not count, and numbers JSONB would return in
+        another form (1e16 as an integer, -0.0 as 0.0) are normalised.
+    """
+    text = canonical_json(values)
+    if _UNSTABLE_NUMBER.search(text):
+        text = canonical_json(_stable_numbers(values))
+    return sha256_hex(text)
 
 
 def sha256_hex(data: bytes | str) -> str:

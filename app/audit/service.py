@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from app.audit import repository
+from app.audit.rows import row_entry
 from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import RiskdeskError, Unprocessable
@@ -51,13 +52,23 @@ def append_event(
     entity_type: str,
     entity_id: str | int,
     payload: Mapping[str, Any] | None = None,
+    *,
+    rows: Iterable[SQLModel | None] = (),
 ) -> AuditEvent:
     """Append one event to the chain inside the session's current transaction.
 
     The event commits or rolls back with the change it records. Appends are serialised (see
-    ``repository.lock_chain``) so concurrent requests never fork or gap the chain.
+    ``repository.lock_chain``) so concurrent requests never fork or gap the chain. ``rows`` are
+    the tracked rows (:mod:`app.audit.rows`) the event created or changed, in their final state
+    for this transaction (``None`` is skipped): the payload records each one's digest under
+    ``"rows"``.
     """
     body = dict(payload or {})
+    entries = [row_entry(row) for row in rows if row is not None]
+    if entries:
+        if "rows" in body:
+            raise ValueError("the payload key 'rows' is reserved for row digests")
+        body["rows"] = entries
     _check_payload(body)
     repository.lock_chain(session)
     head = repository.chain_head(session)

@@ -47,7 +47,7 @@ def create_report(session: Session, settings: Settings, actor: Principal,
         ledger_head_hash=head_hash, sha256=digest, size=len(pdf), pdf=pdf))
     append_event(session, actor, "report.created", "report", report.id or 0, {
         "kind": report.kind, "sha256": digest, "size": len(pdf), "ledger_head_seq": seq,
-        "ledger_head_hash": head_hash, "parameters": parameters})
+        "ledger_head_hash": head_hash, "parameters": parameters}, rows=(report,))
     if body.kind == ReportKind.ADVERSE_ACTION:
         obligation = notices_service.get(session, parameters["notice_id"])
         if obligation.status in OPEN_STATUSES:

@@ -1,0 +1,172 @@
+"""The digest of a row: which tables' rows the ledger records, which of their columns it covers,
+and the one form each value is hashed in, whether it is the value written or one read back.
+
+Every event that creates or changes a tracked row lists the row's new digest in its payload
+(``append_event(..., rows=[...])`` adds ``"rows": [{"table", "id", "sha256"}, ...]``); deep
+verification (:mod:`app.audit.deep`) compares each row with the digest its latest event recorded.
+
+The columns are listed, not taken from the table: a column added later does not silently change
+the digest of rows recorded before it. A test holds every column of a tracked table either
+listed here or excluded with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, LargeBinary, Numeric, String, Table
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
+
+from app.models import (
+    Application,
+    Decision,
+    DecisionPolicy,
+    FairnessAudit,
+    NoticeObligation,
+    Report,
+    ScoringModel,
+)
+from app.models.base import UTCDateTime
+from compliance import ledger
+
+Normalizer = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class TrackedTable:
+    """A table whose rows the ledger records by digest."""
+
+    model: type[SQLModel]
+    columns: tuple[str, ...]
+    # Columns left out of the digest, each with the reason.
+    excluded: Mapping[str, str] = field(default_factory=dict)
+    # The column events written before row digests named a row by (``entity_id``).
+    legacy_key: str = "id"
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__  # type: ignore[attr-defined]
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @cached_property
+    def normalizers(self) -> tuple[tuple[str, Normalizer], ...]:
+        return tuple((name, _normalizer(self.table.c[name].type)) for name in self.columns)
+
+
+TRACKED: tuple[TrackedTable, ...] = (
+    TrackedTable(Application, (
+        "id", "submitted_at", "submitted_by", "submitted_by_role", "idempotency_key",
+        "request_sha256", "status", "outcome", "risk_tier", "score", "amount", "currency",
+        "term_months", "purpose", "characteristics", "derivation", "cleansing",
+        "duplicate_flags", "national_id_digest", "name_dob_digest", "model_version",
+        "policy_version", "inputs")),
+    TrackedTable(Decision, (
+        "id", "application_id", "kind", "created_at", "outcome", "risk_tier", "score",
+        "probability_of_default", "model_version", "policy_version", "decided_by",
+        "decided_by_role", "adverse_action", "reason_catalog_version", "record"),
+        excluded={"note": "the underwriter's free text may name the applicant: it is personal "
+                          "data, kept encrypted and erasable; its sha256 is in the event "
+                          "(note_sha256)"}),
+    TrackedTable(NoticeObligation, (
+        "id", "application_id", "decision_id", "kind", "status", "opened_at", "due_date",
+        "missing", "respond_by", "report_id", "generated_at", "delivered_at",
+        "delivery_channel", "delivered_by", "closed_reason")),
+    TrackedTable(Report, (
+        "id", "kind", "parameters", "created_at", "created_by", "created_by_role",
+        "application_id", "model_version", "ledger_head_seq", "ledger_head_hash", "sha256",
+        "size", "pdf")),
+    TrackedTable(ScoringModel, (
+        "id", "version", "status", "trained_by", "trained_at", "activated_at", "data_sha256",
+        "data_name", "target", "protected_columns", "params", "metrics", "artifact",
+        "artifact_sha256", "validation"), legacy_key="version"),
+    TrackedTable(DecisionPolicy, (
+        "id", "version", "status", "created_by", "created_at", "body", "sha256"),
+        legacy_key="version"),
+    TrackedTable(FairnessAudit, (
+        "id", "created_at", "created_by", "created_by_role", "source", "model_version",
+        "policy_version", "date_from", "date_to", "parameters", "result", "sha256", "audited",
+        "flagged")),
+)
+BY_NAME: dict[str, TrackedTable] = {t.name: t for t in TRACKED}
+_BY_MODEL: dict[type[SQLModel], TrackedTable] = {t.model: t for t in TRACKED}
+
+
+# --- One form per column type -------------------------------------------------------------------
+
+
+def _optional(convert: Normalizer) -> Normalizer:
+    return lambda value: None if value is None else convert(value)
+
+
+def _text(value: Any) -> str:
+    return str(value.value) if isinstance(value, Enum) else str(value)
+
+
+def _day(value: date | str) -> str:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _money(scale: int) -> Normalizer:
+    # PostgreSQL rounds half away from zero when it stores a value of more decimals; SQLite
+    # returns a float that SQLAlchemy turns back into a Decimal.
+    step = Decimal(1).scaleb(-scale)
+    return lambda value: str(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def _normalizer(column_type: Any) -> Normalizer:
+    """The function that puts a value of ``column_type`` in its one hashed form."""
+    if isinstance(column_type, UTCDateTime):
+        return _optional(ledger.format_timestamp)  # naive (SQLite) and aware alike
+    if isinstance(column_type, TypeDecorator):  # sqlmodel's AutoString, say
+        return _normalizer(column_type.impl)
+    if isinstance(column_type, Float):
+        return _optional(lambda value: float(value) + 0.0)  # an int written reads back a float
+    if isinstance(column_type, Numeric):
+        return _optional(_money(column_type.scale or 0))
+    if isinstance(column_type, Boolean):
+        return _optional(bool)
+    if isinstance(column_type, Integer):
+        return _optional(int)
+    if isinstance(column_type, Date):
+        return _optional(_day)
+    if isinstance(column_type, LargeBinary):
+        return _optional(lambda value: ledger.sha256_hex(bytes(value)))
+    if isinstance(column_type, JSON):
+        return lambda value: value  # JSON null and SQL NULL both read back as None
+    if isinstance(column_type, String):
+        return _optional(_text)
+    raise TypeError(f"no digest form for column type {column_type!r}")
+
+
+# --- Digests --------------------------------------------------------------------------------------
+
+
+def digest_of(tracked: TrackedTable, values: Mapping[Any, Any]) -> str:
+    """The digest of a row given its column values, as written or as read back."""
+    return ledger.row_digest({name: convert(values[name])
+                              for name, convert in tracked.normalizers})
+
+
+def row_entry(row: SQLModel) -> dict[str, str]:
+    """What an event records of a row it created or changed: table, id and digest.
+
+    Call it after the row's last change in the transaction (and after a flush, for a
+    database-assigned id).
+    """
+    tracked = _BY_MODEL.get(type(row))
+    if tracked is None:
+        raise TypeError(f"{type(row).__name__} rows are not recorded by digest")
+    values = {name: getattr(row, name) for name in tracked.columns}
+    if values["id"] is None:
+        raise ValueError(f"a {tracked.name} row has no id yet; flush it before recording it")
+    return {"table": tracked.name, "id": str(values["id"]), "sha256": digest_of(tracked, values)}
