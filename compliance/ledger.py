@@ -9,10 +9,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
@@ -278,12 +278,19 @@ def checkpoint_signature_valid(public_pem: str, checkpoint: Mapping[str, Any]) -
 
 # --- Row digests -------------------------------------------------------------------------------
 
-# Numbers whose canonical text would differ between a value as written and as read back from
-# PostgreSQL's JSONB, which keeps numbers as decimals: a float of 1e16 or more (written with an
-# exponent) comes back as an integer, -0.0 as 0.0. Text in which none of these can occur is
-# hashed as it is; the rare rest is normalised first (see _stable_numbers).
-_UNSTABLE_NUMBER = re.compile(r"\de\+\d|(?<![\w.])-?\d{16,}(?![\w.])|-0\.0(?!\d)")
-_LARGE_INTEGER = 10**16
+# Floats whose canonical text differs between a value as written and as read back from
+# PostgreSQL's JSONB, which keeps numbers as decimals: one of 1e16 or more, written with an
+# exponent, comes back as the integer its text denotes; -0.0 comes back as 0.0. Their text
+# always holds one of these markers; text without them is hashed as it is, the rare rest is
+# normalised first (see _stable_numbers).
+_UNSTABLE_FLOAT_MARKS = ("e+", "-0.0,", "-0.0]", "-0.0}")
+
+
+def _stable_float(value: float) -> float | int:
+    if value == 0:
+        return 0.0
+    text = repr(value)
+    return int(Decimal(text)) if "e+" in text else value
 
 
 def _stable_numbers(value: Any) -> Any:
@@ -292,9 +299,7 @@ def _stable_numbers(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_stable_numbers(item) for item in value]
     if isinstance(value, float):
-        return value + 0.0  # -0.0 becomes 0.0
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LARGE_INTEGER:
-        return float(value)
+        return _stable_float(value)
     return value
 
 
@@ -312,11 +317,11 @@ def row_digest(values: Mapping[str, Any]) -> str:
     -------
     str
         The same digest whether ``values`` are those written or those read back later from
-        SQLite or PostgreSQL: key order does not count, and numbers JSONB would return in
-        another form (1e16 as an integer, -0.0 as 0.0) are normalised.
+        SQLite or PostgreSQL: key order does not count, and floats JSONB would return in
+        another form (1e16 as the integer 10000000000000000, -0.0 as 0.0) are normalised.
     """
     text = canonical_json(values)
-    if _UNSTABLE_NUMBER.search(text):
+    if any(mark in text for mark in _UNSTABLE_FLOAT_MARKS):
         text = canonical_json(_stable_numbers(values))
     return sha256_hex(text)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from functools import cached_property
@@ -59,7 +59,7 @@ class TrackedTable:
         return self.table.name
 
     @cached_property
-    def normalizers(self) -> tuple[tuple[str, Normalizer], ...]:
+    def normalizers(self) -> tuple[tuple[str, Normalizer | None], ...]:
         return tuple((name, _normalizer(self.table.c[name].type)) for name in self.columns)
 
 
@@ -104,47 +104,76 @@ _BY_MODEL: dict[type[SQLModel], TrackedTable] = {t.model: t for t in TRACKED}
 # --- One form per column type -------------------------------------------------------------------
 
 
-def _optional(convert: Normalizer) -> Normalizer:
-    return lambda value: None if value is None else convert(value)
+# Each takes None to None. Read back, most values are already in their form (a str, an int);
+# these run once per column of every row a deep verification reads, so they stay plain.
 
 
-def _text(value: Any) -> str:
+def _text(value: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
-def _day(value: date | str) -> str:
-    return value if isinstance(value, str) else value.isoformat()
+def _timestamp(value: datetime | str | None) -> str | None:
+    return None if value is None else ledger.format_timestamp(value)  # naive (SQLite) or aware
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value) + 0.0  # an int written reads back a float
+
+
+def _integer(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _boolean(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _day(value: date | str | None) -> str | None:
+    return value if value is None or isinstance(value, str) else value.isoformat()
+
+
+def _bytes(value: Any) -> str | None:
+    return None if value is None else ledger.sha256_hex(bytes(value))
 
 
 def _money(scale: int) -> Normalizer:
     # PostgreSQL rounds half away from zero when it stores a value of more decimals; SQLite
     # returns a float that SQLAlchemy turns back into a Decimal.
     step = Decimal(1).scaleb(-scale)
-    return lambda value: str(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+    def money(value: Any) -> str | None:
+        if value is None:
+            return None
+        return str(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+    return money
 
 
-def _normalizer(column_type: Any) -> Normalizer:
-    """The function that puts a value of ``column_type`` in its one hashed form."""
+def _normalizer(column_type: Any) -> Normalizer | None:
+    """The function that puts a value of ``column_type`` in its one hashed form; None for JSON,
+    whose values are hashed as they are (JSON null and SQL NULL both read back as None)."""
     if isinstance(column_type, UTCDateTime):
-        return _optional(ledger.format_timestamp)  # naive (SQLite) and aware alike
+        return _timestamp
     if isinstance(column_type, TypeDecorator):  # sqlmodel's AutoString, say
         return _normalizer(column_type.impl)
     if isinstance(column_type, Float):
-        return _optional(lambda value: float(value) + 0.0)  # an int written reads back a float
+        return _float
     if isinstance(column_type, Numeric):
-        return _optional(_money(column_type.scale or 0))
+        return _money(column_type.scale or 0)
     if isinstance(column_type, Boolean):
-        return _optional(bool)
+        return _boolean
     if isinstance(column_type, Integer):
-        return _optional(int)
+        return _integer
     if isinstance(column_type, Date):
-        return _optional(_day)
+        return _day
     if isinstance(column_type, LargeBinary):
-        return _optional(lambda value: ledger.sha256_hex(bytes(value)))
+        return _bytes
     if isinstance(column_type, JSON):
-        return lambda value: value  # JSON null and SQL NULL both read back as None
+        return None
     if isinstance(column_type, String):
-        return _optional(_text)
+        return _text
     raise TypeError(f"no digest form for column type {column_type!r}")
 
 
@@ -153,7 +182,7 @@ def _normalizer(column_type: Any) -> Normalizer:
 
 def digest_of(tracked: TrackedTable, values: Mapping[Any, Any]) -> str:
     """The digest of a row given its column values, as written or as read back."""
-    return ledger.row_digest({name: convert(values[name])
+    return ledger.row_digest({name: values[name] if convert is None else convert(values[name])
                               for name, convert in tracked.normalizers})
 
 
