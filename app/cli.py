@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sys
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.applications.cli import applications_cli
+from app.audit.cli import audit_cli, checkpoint_if_due
 from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
@@ -24,7 +24,6 @@ cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
-audit_cli = typer.Typer(help="The audit ledger.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
@@ -112,32 +111,7 @@ def users_create(
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")
-
-
-@audit_cli.command("verify")
-def audit_verify(
-    checkpoint: Annotated[Path | None, typer.Option(
-        help="A saved checkpoint (JSON from GET /audit/checkpoint) that must be a prefix.")] = None,
-) -> None:
-    """Recompute the ledger's hash chain; exit 1 when it is broken."""
-    from app.audit import service
-    from app.db import session_scope
-    from app.errors import RiskdeskError
-
-    settings = _settings()
-    with session_scope() as session:
-        if checkpoint is None:
-            result = service.verify(session).as_dict()
-        else:
-            try:
-                result = service.verify_against_checkpoint(
-                    session, settings, json.loads(checkpoint.read_text()))
-            except RiskdeskError as exc:
-                typer.echo(f"error: {exc.message}", err=True)
-                raise typer.Exit(1) from exc
-    typer.echo(json.dumps(result, indent=2))
-    if not result["ok"]:
-        raise typer.Exit(1)
+    checkpoint_if_due()
 
 
 def _demo_environment(data_dir: Path) -> None:
@@ -207,6 +181,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     _create_demo_users()
     ensure_default_model()
     _seed_demo_applications(Path(os.environ["RISKDESK_DATA_DIR"]) / "notices")
+    checkpoint_if_due()
     if not no_serve:
         typer.echo(f"serving on http://{host}:{port} (API docs at /docs)")
         serve(host=host, port=port)
