@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
@@ -256,9 +257,15 @@ def sign_checkpoint(
     }
 
 
+@lru_cache(maxsize=8)
+def _public_key(public_pem: str) -> Any:
+    # Parsed once: verification checks every checkpoint kept, with the same key.
+    return serialization.load_pem_public_key(public_pem.encode("ascii"))
+
+
 def checkpoint_signature_valid(public_pem: str, checkpoint: Mapping[str, Any]) -> bool:
     """True when ``checkpoint`` carries a valid signature by the key ``public_pem``."""
-    key = serialization.load_pem_public_key(public_pem.encode("ascii"))
+    key = _public_key(public_pem)
     if not isinstance(key, Ed25519PublicKey):
         return False
     try:

@@ -64,14 +64,25 @@ class CheckpointFile:
         ours = [c for c in self.checkpoints if c.body.get("key_fingerprint") == fingerprint]
         return ours, len(self.checkpoints) - len(ours)
 
-    def latest(self, public_pem: str) -> StoredCheckpoint | None:
-        """The validly signed checkpoint of the highest sequence number (the later line on a
-        tie); only as many signatures are checked as it takes to find it."""
-        ours, _ = self.signed_by(public_pem)
-        for candidate in sorted(ours, key=lambda c: (c.seq, c.line), reverse=True):
-            if ledger.checkpoint_signature_valid(public_pem, candidate.body):
-                return candidate
+
+def latest_in(directory: Path, public_pem: str) -> StoredCheckpoint | None:
+    """The last validly signed checkpoint of the file: what a writer extends.
+
+    Read from the end, parsing only as many lines as it takes: the server asks every few
+    seconds, and the file grows by a line every few minutes for years. Writers only ever
+    append a checkpoint at or beyond the last one, so the last valid line is the latest.
+    """
+    try:
+        lines = (directory / FILE_NAME).read_bytes().split(b"\n")
+    except FileNotFoundError:
         return None
+    fingerprint = ledger.public_key_fingerprint(public_pem)
+    for index in range(len(lines) - 1, -1, -1):
+        body = _parse(lines[index].decode("utf-8", errors="replace"))
+        if (body is not None and body.get("key_fingerprint") == fingerprint
+                and ledger.checkpoint_signature_valid(public_pem, body)):
+            return StoredCheckpoint(index + 1, body)
+    return None
 
 
 def _parse(line: str) -> Mapping[str, Any] | None:
@@ -93,7 +104,7 @@ def read(directory: Path) -> CheckpointFile:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return CheckpointFile(path, checkpoints, unreadable)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         body = _parse(line)
@@ -187,7 +198,7 @@ def append(directory: Path, key: Ed25519PrivateKey, view: ChainView,
     """
     public_pem = ledger.public_key_pem(key)
     with _locked(directory) as fd:
-        latest = read(directory).latest(public_pem)
+        latest = latest_in(directory, public_pem)
         if _line(latest) != _line(seen_latest):
             return None
         problem = contradiction(latest, view)

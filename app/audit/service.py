@@ -194,7 +194,7 @@ def checkpoint(session: Session, settings: Settings) -> dict[str, Any]:
 def latest_checkpoint(settings: Settings) -> checkpoints.StoredCheckpoint | None:
     """The latest checkpoint in the checkpoint directory signed with this service's key."""
     pem = ledger.public_key_pem(signing_key(settings))
-    return checkpoints.read(settings.checkpoint_path).latest(pem)
+    return checkpoints.latest_in(settings.checkpoint_path, pem)
 
 
 def read_chain_view(engine: Engine, latest: checkpoints.StoredCheckpoint | None

@@ -201,6 +201,8 @@ def test_a_forged_line_fails_and_a_line_that_is_no_checkpoint_is_listed(client, 
     (problem,) = checks["problems"]
     assert problem["line"] == 2 and "signature is not valid" in problem["problem"]
     assert checks["unreadable_lines"] == [3] and checks["latest"]["line"] == 1
+    _checkpoint(settings_env)  # writers extend the last valid line, past what is not one
+    assert _verify(client, auth_headers)["checkpoints"]["latest"]["line"] == 4
 
 
 def test_a_line_signed_with_another_key_is_counted_not_checked(client, auth_headers,
