@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sys
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.applications.cli import applications_cli, trail_command
+from app.audit.cli import audit_cli, checkpoint_if_due
 from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
@@ -25,7 +25,6 @@ cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
-audit_cli = typer.Typer(help="The audit ledger.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
@@ -72,20 +71,68 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
     ensure_signing_key(settings.ledger_key_path)
+    _warn_if_ledger_unguarded()
     # X-Forwarded-For is believed only from the configured proxies; with none, never.
     trusted = settings.trusted_proxies.strip()
     uvicorn.run("app.main:app", host=host, port=port, log_level="info",
                 proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
 
 
+def _warn_if_ledger_unguarded() -> None:
+    """On PostgreSQL, say so when the service's role could disable the ledger's triggers."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from app.database_roles import trigger_risks
+    from app.db import get_engine
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.connect() as conn:
+            risks = trigger_risks(conn, str(conn.execute(text("SELECT current_user")).scalar()))
+    except DBAPIError:
+        return  # unreachable for now: the service says so itself once it serves
+    if risks:
+        typer.echo(f"warning: {'; '.join(risks)}: the service could disable the ledger's "
+                   "triggers. Run migrations as the owner (RISKDESK_MIGRATION_DATABASE_URL) and "
+                   "the service as a role set up with `riskdesk db grant-service-role` "
+                   "(docs/security.md)", err=True)
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every pending migration to RISKDESK_DATABASE_URL."""
-    from app.migrations import upgrade
+    """Apply every pending migration, as the tables' owner: to RISKDESK_MIGRATION_DATABASE_URL
+    when set, else to RISKDESK_DATABASE_URL."""
+    from app.migrations import migration_database_url, upgrade
 
-    url = os.environ.get("RISKDESK_DATABASE_URL", "sqlite:///./var/riskdesk.db")
-    upgrade(url)
+    upgrade(migration_database_url())
     typer.echo("database is at the newest migration")
+
+
+@db_cli.command("grant-service-role")
+def db_grant_service_role(
+    role: Annotated[str, typer.Argument(help="An existing PostgreSQL login role.")],
+) -> None:
+    """Grant ROLE what the service needs (PostgreSQL, run as the tables' owner after every
+    migration): its tables, but only SELECT and INSERT on the ledger. Refused for a role that
+    could disable the ledger's triggers."""
+    from app.database_roles import ServiceRoleRefused, grant_service_role
+    from app.db import build_engine
+    from app.migrations import migration_database_url
+
+    engine = build_engine(migration_database_url())
+    try:
+        with engine.begin() as conn:
+            statements = grant_service_role(conn, role)
+    except ServiceRoleRefused as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo("\n".join(f"{statement};" for statement in statements))
+    typer.echo(f"granted: run the service as {role} (RISKDESK_DATABASE_URL)")
 
 
 @users_cli.command("create")
@@ -123,32 +170,7 @@ def users_create(
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")
-
-
-@audit_cli.command("verify")
-def audit_verify(
-    checkpoint: Annotated[Path | None, typer.Option(
-        help="A saved checkpoint (JSON from GET /audit/checkpoint) that must be a prefix.")] = None,
-) -> None:
-    """Recompute the ledger's hash chain; exit 1 when it is broken."""
-    from app.audit import service
-    from app.db import session_scope
-    from app.errors import RiskdeskError
-
-    settings = _settings()
-    with session_scope() as session:
-        if checkpoint is None:
-            result = service.verify(session).as_dict()
-        else:
-            try:
-                result = service.verify_against_checkpoint(
-                    session, settings, json.loads(checkpoint.read_text()))
-            except RiskdeskError as exc:
-                typer.echo(f"error: {exc.message}", err=True)
-                raise typer.Exit(1) from exc
-    typer.echo(json.dumps(result, indent=2))
-    if not result["ok"]:
-        raise typer.Exit(1)
+    checkpoint_if_due()
 
 
 def _demo_environment(data_dir: Path) -> None:
@@ -218,6 +240,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     _create_demo_users()
     ensure_default_model()
     _seed_demo_applications(Path(os.environ["RISKDESK_DATA_DIR"]) / "notices")
+    checkpoint_if_due()
     if not no_serve:
         typer.echo(f"serving on http://{host}:{port} (API docs at /docs)")
         serve(host=host, port=port)

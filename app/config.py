@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from compliance.retention import LEDGER_MINIMUM_RETENTION_MONTHS
 
+DEFAULT_DATABASE_URL = "sqlite:///./var/riskdesk.db"
 DEFAULT_SECRET_KEY = "insecure-demo-secret-change-me"
 DEFAULT_DIGEST_KEY = "insecure-demo-digest-key-change-me"
 # Demo values of the parties printed on notices; none may reach a real applicant.
@@ -57,7 +58,7 @@ class Settings(KeySettings):
     model_config = SettingsConfigDict(env_prefix="RISKDESK_", extra="ignore")
 
     database_url: str = Field(
-        "sqlite:///./var/riskdesk.db",
+        DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
     )
     secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET_KEY), description="JWT signing secret.")
@@ -72,6 +73,17 @@ class Settings(KeySettings):
     signing_key_file: Path | None = Field(
         None, description="Ed25519 PEM key that signs ledger checkpoints (default DATA_DIR/...)."
     )
+    # Signed checkpoints of the ledger's head, appended to a file outside the database: every
+    # CHECKPOINT_EVERY_EVENTS events, or CHECKPOINT_EVERY_MINUTES after the last one when there
+    # are new events. Verification compares the chain with them.
+    checkpoint_dir: Path | None = Field(
+        None, description="Directory of the append-only checkpoint file (default "
+        "DATA_DIR/checkpoints); best on other storage than the database.")
+    checkpoint_every_events: int = Field(1000, ge=1)
+    checkpoint_every_minutes: float = Field(10.0, gt=0)
+    checkpoint_poll_seconds: float = Field(
+        5.0, ge=0, description="How often the server looks at the chain's head; 0: the server "
+        "takes no checkpoints by itself.")
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     login_max_failures: int = Field(5, ge=1, description="Failed logins allowed per window.")
     login_window_seconds: int = Field(60, ge=1)
@@ -145,6 +157,11 @@ class Settings(KeySettings):
     def ledger_key_path(self) -> Path:
         """Path of the Ed25519 key that signs ledger checkpoints."""
         return self.signing_key_file or self.data_dir / "ledger_ed25519.pem"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """Directory of the append-only file of signed ledger checkpoints."""
+        return self.checkpoint_dir or self.data_dir / "checkpoints"
 
 
 @lru_cache

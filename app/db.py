@@ -38,8 +38,11 @@ def _prepare_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # Every transaction may append to the ledger (reads of personal data are recorded too),
         # so take SQLite's write lock up front: a deferred transaction that read the chain head
-        # could not upgrade to a writer without failing with SQLITE_BUSY.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # could not upgrade to a writer without failing with SQLITE_BUSY. A connection marked
+        # READ_ONLY never writes: its deferred transaction reads one snapshot (WAL) and leaves
+        # writers alone.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 # Execution option of a connection that only reads (health probes): no write lock on SQLite.

@@ -1,10 +1,14 @@
-"""The HTTP application: routers, error handlers and the deny-by-default check."""
+"""The HTTP application: routers, error handlers, the deny-by-default check, and the ledger's
+checkpointer running alongside."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,10 +20,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.applications.endpoints import monitoring_router
 from app.applications.endpoints import router as applications_router
+from app.audit.checkpointer import run_checkpoints
 from app.audit.endpoints import router as audit_router
 from app.auth.endpoints import public_router as auth_public_router
 from app.auth.endpoints import router as auth_router
 from app.auth.permissions import declared_roles
+from app.config import get_settings
 from app.errors import RiskdeskError, error_body
 from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
@@ -153,9 +159,25 @@ def check_every_route_declares_roles(app: FastAPI) -> int:
     return checked
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the ledger's checkpointer while the app serves (not with CHECKPOINT_POLL_SECONDS=0)."""
+    settings = get_settings()
+    task = (asyncio.create_task(run_checkpoints(app, settings))
+            if settings.checkpoint_poll_seconds > 0 else None)
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app() -> FastAPI:
     """Build the riskdesk API."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="riskdesk",
         version="0.1.0",
         description="Credit risk assessment and compliance: scorecard decisions with specific "

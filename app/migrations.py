@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,7 +12,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from app.config import DEFAULT_DATABASE_URL
+
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+
+
+def migration_database_url() -> str:
+    """Where migrations run, as the tables' owner: RISKDESK_MIGRATION_DATABASE_URL, else the
+    service's RISKDESK_DATABASE_URL. Read from the environment alone: migrating needs no
+    secret key."""
+    return (os.environ.get("RISKDESK_MIGRATION_DATABASE_URL")
+            or os.environ.get("RISKDESK_DATABASE_URL", DEFAULT_DATABASE_URL))
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
@@ -255,9 +257,15 @@ def sign_checkpoint(
     }
 
 
+@lru_cache(maxsize=8)
+def _public_key(public_pem: str) -> Any:
+    # Parsed once: verification checks every checkpoint kept, with the same key.
+    return serialization.load_pem_public_key(public_pem.encode("ascii"))
+
+
 def checkpoint_signature_valid(public_pem: str, checkpoint: Mapping[str, Any]) -> bool:
     """True when ``checkpoint`` carries a valid signature by the key ``public_pem``."""
-    key = serialization.load_pem_public_key(public_pem.encode("ascii"))
+    key = _public_key(public_pem)
     if not isinstance(key, Ed25519PublicKey):
         return False
     try:
@@ -273,6 +281,56 @@ def checkpoint_signature_valid(public_pem: str, checkpoint: Mapping[str, Any]) -
     except (InvalidSignature, KeyError, ValueError, TypeError):
         return False
     return True
+
+
+# --- Row digests -------------------------------------------------------------------------------
+
+# Floats whose canonical text differs between a value as written and as read back from
+# PostgreSQL's JSONB, which keeps numbers as decimals: one of 1e16 or more, written with an
+# exponent, comes back as the integer its text denotes; -0.0 comes back as 0.0. Their text
+# always holds one of these markers; text without them is hashed as it is, the rare rest is
+# normalised first (see _stable_numbers).
+_UNSTABLE_FLOAT_MARKS = ("e+", "-0.0,", "-0.0]", "-0.0}")
+
+
+def _stable_float(value: float) -> float | int:
+    if value == 0:
+        return 0.0
+    text = repr(value)
+    return int(Decimal(text)) if "e+" in text else value
+
+
+def _stable_numbers(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _stable_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_stable_numbers(item) for item in value]
+    if isinstance(value, float):
+        return _stable_float(value)
+    return value
+
+
+def row_digest(values: Mapping[str, Any]) -> str:
+    """sha256 of a table row as the ledger records it: canonical JSON of column → value.
+
+    Parameters
+    ----------
+    values : Mapping
+        Column name → JSON-compatible value, already put in one form per column type by the
+        caller (timestamps as :func:`format_timestamp`, decimals as text at the column's scale,
+        bytes as their sha256).
+
+    Returns
+    -------
+    str
+        The same digest whether ``values`` are those written or those read back later from
+        SQLite or PostgreSQL: key order does not count, and floats JSONB would return in
+        another form (1e16 as the integer 10000000000000000, -0.0 as 0.0) are normalised.
+    """
+    text = canonical_json(values)
+    if any(mark in text for mark in _UNSTABLE_FLOAT_MARKS):
+        text = canonical_json(_stable_numbers(values))
+    return sha256_hex(text)
 
 
 def sha256_hex(data: bytes | str) -> str:

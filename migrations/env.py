@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.db import build_engine
+from app.migrations import migration_database_url
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -18,13 +19,7 @@ target_metadata = SQLModel.metadata
 
 
 def _database_url() -> str:
-    url = config.get_main_option("sqlalchemy.url")
-    if url:
-        return url
-    # Read the URL without validating the rest of the settings: migrating needs no secret key.
-    import os
-
-    return os.environ.get("RISKDESK_DATABASE_URL", "sqlite:///./var/riskdesk.db")
+    return config.get_main_option("sqlalchemy.url") or migration_database_url()
 
 
 def run_migrations_offline() -> None:

@@ -20,6 +20,9 @@ os.environ["RISKDESK_DIGEST_KEY"] = "test-digest-key-that-is-long-enough"
 os.environ.pop("RISKDESK_DEMO_MODE", None)
 # The suite's applications carry voluntary monitoring data, as a self-testing lender collects.
 os.environ["RISKDESK_MONITORING_COLLECTION"] = "self_test"
+# The server's own checkpoints would land at moments a test does not choose; the tests that
+# exercise them turn them on.
+os.environ["RISKDESK_CHECKPOINT_POLL_SECONDS"] = "0"
 
 from app.auth.principal import Principal  # noqa: E402
 from app.auth.roles import Role  # noqa: E402

@@ -18,6 +18,7 @@ def replay_command(
 ) -> None:
     """Decide a stored application again; exit 1 when the replay differs from the record."""
     from app.applications.replay import replay
+    from app.audit.cli import checkpoint_if_due
     from app.auth.principal import Principal
     from app.db import session_scope
     from app.errors import RiskdeskError
@@ -28,6 +29,7 @@ def replay_command(
     except RiskdeskError as exc:
         typer.echo(f"error: {exc.message} ({exc.code})", err=True)
         raise typer.Exit(2) from exc
+    checkpoint_if_due()
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
     elif result["identical"]:

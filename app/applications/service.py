@@ -195,7 +195,7 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "characteristics_sha256": sha256_hex(canonical_json(application.characteristics)),
         "applicant_digest": national_id_digest or name_dob_digest,
         "notice_ids": [n.id for n in notices],
-        "duplicate_of": [d["application_id"] for d in duplicates]})
+        "duplicate_of": [d["application_id"] for d in duplicates]}, rows=(application, row))
     return Submission(application, row, False, notices)
 
 
@@ -319,7 +319,7 @@ def review(session: Session, settings: Settings, actor: Principal, application_i
         "decision_id": row.id, "from_outcome": previous_outcome, "to_outcome": outcome,
         "reason_codes": [r["code"] for r in record["reasons"]],
         "reason_catalog_version": catalog.version, "note_sha256": sha256_hex(note),
-        "notice_ids": [n.id for n in notices]})
+        "notice_ids": [n.id for n in notices]}, rows=(application, row))
     return row
 
 
@@ -387,5 +387,6 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
     append_event(session, actor, f"counteroffer.{'accepted' if accept else 'declined'}",
                  "application", application_id, {"decision_id": row.id, "outcome": outcome,
                                                   "amount": offered["amount"],
-                                                  "term_months": offered["term_months"]})
+                                                  "term_months": offered["term_months"]},
+                 rows=(application, row))
     return row

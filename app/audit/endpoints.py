@@ -14,23 +14,31 @@ from app.audit.schemas import (
     AuditEventPublic,
     CheckpointPublic,
     CheckpointVerificationPublic,
+    LedgerVerificationPublic,
     PublicKeyPublic,
-    VerificationPublic,
 )
 from app.auth.deps import RequireAction, SettingsDep
 from app.auth.permissions import Action
 from app.auth.principal import Principal
-from app.db import SessionDep
+from app.db import SessionDep, get_engine
 from app.params import MAX_INT32
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 LedgerReader = Annotated[Principal, RequireAction(Action.LEDGER_READ)]
 
 
-@router.get("/verify", response_model=VerificationPublic)
-def verify(session: SessionDep, actor: LedgerReader) -> VerificationPublic:
-    """Recompute the whole hash chain and report the first break, if any."""
-    return VerificationPublic(**service.verify(session).as_dict())
+@router.get("/verify", response_model=LedgerVerificationPublic)
+def verify(
+    settings: SettingsDep,
+    actor: LedgerReader,
+    deep: Annotated[bool, Query(description="Also compare every application, decision, "
+                                "notice, report, model, policy and fairness audit with the "
+                                "digest its latest event recorded.")] = False,
+) -> LedgerVerificationPublic:
+    """Recompute the hash chain and compare it with the checkpoints kept outside the database;
+    ``deep`` also checks every tracked row. Reports the first break and names each finding."""
+    return LedgerVerificationPublic(**service.verify_ledger(get_engine(), settings,
+                                                            deep_rows=deep))
 
 
 @router.post("/verify", response_model=CheckpointVerificationPublic)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, String, func, text, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    SQLColumnExpression,
+    String,
+    Table,
+    func,
+    text,
+    type_coerce,
+)
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.db import READ_ONLY
 from app.models import AuditEvent
 
 # Arbitrary but fixed: the PostgreSQL advisory lock that serialises ledger appends.
@@ -44,13 +57,39 @@ def event_at(session: Session, seq: int) -> AuditEvent | None:
     return session.get(AuditEvent, seq)
 
 
-def iter_chain(session: Session,
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read-only connection that sees one state of the database while it is open: REPEATABLE
+    READ on PostgreSQL; on SQLite a deferred transaction, which reads a snapshot (WAL) without
+    taking the write lock, so verifying never holds up the service's writers."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    with engine.connect().execution_options(**options) as connection, connection.begin():
+        yield connection
+
+
+def head_on(connection: Connection) -> tuple[int, str] | None:
+    """``(seq, hash)`` of the newest event on ``connection``, or None for an empty ledger."""
+    row = connection.execute(sa_select(col(AuditEvent.seq), col(AuditEvent.hash))
+                             .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def hash_at(connection: Connection, seq: int) -> str | None:
+    """The hash of the event at ``seq``, or None when there is none."""
+    return connection.execute(sa_select(col(AuditEvent.hash))
+                              .where(col(AuditEvent.seq) == seq)).scalar()
+
+
+def iter_chain(source: Session | Connection,
                batch_size: int = 50_000) -> Generator[tuple[Any, ...], None, None]:
     """Every event in sequence order, streamed in batches without building ORM objects."""
+    connection = source.connection() if isinstance(source, Session) else source
     columns = list(_CHAIN_COLUMNS)
     # Hand the hasher ISO text rather than building timezone-aware datetimes first: on a long
     # chain that conversion costs as much as the hashing.
-    if session.get_bind().dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite":
         columns[1] = type_coerce(col(AuditEvent.occurred_at), String).label("occurred_at")
     else:
         columns[1] = func.to_char(func.timezone("UTC", col(AuditEvent.occurred_at)),
@@ -58,7 +97,7 @@ def iter_chain(session: Session,
     # The option goes on the statement: set on the connection it would stay for the rest of
     # the transaction and turn every later statement into a server-side cursor on PostgreSQL.
     # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
-    result = session.connection().execute(
+    result = connection.execute(
         sa_select(*columns).order_by(col(AuditEvent.seq))
         .execution_options(yield_per=batch_size)
     )
@@ -67,6 +106,21 @@ def iter_chain(session: Session,
             yield from partition
     finally:
         # Verification stops at the first break; close the server-side cursor it leaves open.
+        result.close()
+
+
+def iter_rows(connection: Connection, table: Table, columns: Sequence[str],
+              batch_size: int) -> Generator[RowMapping, None, None]:
+    """Every row of ``table`` (the named columns), in primary-key order, streamed in batches
+    with the columns' own types applied (UTC timestamps, decimals, parsed JSON)."""
+    key = list(table.primary_key.columns)
+    result = connection.execute(
+        sa_select(*(table.c[name] for name in columns)).order_by(*key)
+        .execution_options(yield_per=batch_size))
+    try:
+        for partition in result.mappings().partitions():
+            yield from partition
+    finally:
         result.close()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,12 +11,73 @@ from risk_models.document import Strict
 
 
 class VerificationPublic(BaseModel):
-    ok: bool = Field(description="True when every event hashes and links correctly.")
+    ok: bool = Field(description="True when every event hashes and links correctly (and, for "
+                     "GET /audit/verify, the checkpoints and rows check too).")
     events: int = Field(description="Events verified before the first break (all when ok).")
     head_seq: int = Field(description="Sequence number of the last verified event.")
     head_hash: str = Field(description="Hash of the last verified event.")
     first_bad_seq: int | None = Field(None, description="First sequence number that fails.")
     problem: str | None = Field(None, description="What is wrong at first_bad_seq.")
+
+
+class StoredCheckpointPublic(BaseModel):
+    line: int = Field(description="Line of the checkpoint file.")
+    head_seq: int = Field(description="Sequence number the checkpoint signed.")
+    head_hash: str = Field(description="Hash it signed at that sequence number.")
+    signed_at: str | None = Field(None, description="UTC time of signing, as signed.")
+
+
+class CheckpointProblemPublic(StoredCheckpointPublic):
+    problem: str = Field(description="How the chain contradicts this checkpoint.")
+
+
+class CheckpointCheckPublic(BaseModel):
+    ok: bool = Field(description="True when the chain extends every checkpoint kept.")
+    checked: int = Field(description="Checkpoints signed with this service's key.")
+    latest: StoredCheckpointPublic | None = Field(
+        None, description="The checkpoint of the highest sequence number; null when none.")
+    problems: list[CheckpointProblemPublic] = Field(
+        description="Checkpoints the chain contradicts: a removed tail, a rewritten chain, or "
+        "a signature that is not valid.")
+    other_key: int = Field(description="Checkpoints signed with another key, not checked.")
+    unreadable_lines: list[int] = Field(description="Lines of the file that are not "
+                                        "checkpoints (a write cut short, say).")
+    note: str | None = Field(None, description="Said when there is no checkpoint yet.")
+
+
+class TableCountsPublic(BaseModel):
+    table: str = Field(description="A table whose rows the ledger records by digest.")
+    rows: int = Field(description="Rows compared.")
+    verified: int = Field(description="Rows matching the digest their latest event recorded.")
+    not_covered: int = Field(description="Rows written before events recorded row digests, "
+                             "checked only on the columns whose sha256 their events carried.")
+    altered: int = Field(description="Rows that differ from what was recorded.")
+    unrecorded: int = Field(description="Rows no event records.")
+    missing: int = Field(description="Rows an event recorded that are gone.")
+
+
+class RowFindingPublic(BaseModel):
+    table: str = Field(description="The row's table.")
+    id: str = Field(description="The row's id (a model's or policy's version, for rows named "
+                    "by old events).")
+    kind: Literal["altered", "unrecorded", "missing"] = Field(description="What is wrong.")
+    seq: int | None = Field(None, description="The event that recorded the row.")
+    detail: str = Field(description="The finding in words.")
+
+
+class DeepVerificationPublic(BaseModel):
+    ok: bool = Field(description="True when no row is altered, unrecorded or missing.")
+    tables: list[TableCountsPublic] = Field(description="Counts per table.")
+    findings: list[RowFindingPublic] = Field(description="The findings (the first 1,000).")
+    findings_total: int = Field(description="Every finding, listed or not.")
+    note: str | None = Field(None, description="Rows not covered, or why none were compared.")
+
+
+class LedgerVerificationPublic(VerificationPublic):
+    checkpoints: CheckpointCheckPublic = Field(
+        description="The chain against the checkpoints kept outside the database.")
+    deep: DeepVerificationPublic | None = Field(
+        None, description="With deep=true: every tracked row against its recorded digest.")
 
 
 class CheckpointPublic(Strict):

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from contextlib import closing
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
 
-from app.audit import repository
+from app.audit import checkpoints, deep, repository
+from app.audit.rows import row_entry
 from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import RiskdeskError, Unprocessable
@@ -51,13 +54,23 @@ def append_event(
     entity_type: str,
     entity_id: str | int,
     payload: Mapping[str, Any] | None = None,
+    *,
+    rows: Iterable[SQLModel | None] = (),
 ) -> AuditEvent:
     """Append one event to the chain inside the session's current transaction.
 
     The event commits or rolls back with the change it records. Appends are serialised (see
-    ``repository.lock_chain``) so concurrent requests never fork or gap the chain.
+    ``repository.lock_chain``) so concurrent requests never fork or gap the chain. ``rows`` are
+    the tracked rows (:mod:`app.audit.rows`) the event created or changed, in their final state
+    for this transaction (``None`` is skipped): the payload records each one's digest under
+    ``"rows"``.
     """
     body = dict(payload or {})
+    entries = [row_entry(row) for row in rows if row is not None]
+    if entries:
+        if "rows" in body:
+            raise ValueError("the payload key 'rows' is reserved for row digests")
+        body["rows"] = entries
     _check_payload(body)
     repository.lock_chain(session)
     head = repository.chain_head(session)
@@ -92,17 +105,67 @@ def verify(session: Session) -> ledger.VerificationResult:
         return ledger.verify_chain(rows)
 
 
+def _observed(rows: Iterator[tuple[Any, ...]], wanted: set[int], hashes: dict[int, str],
+              recorded: deep.RecordedRows | None) -> Iterator[tuple[Any, ...]]:
+    """The chain's rows, passed on to verification while noting the hashes at the checkpoints'
+    sequence numbers and, for a deep verification, what each event records of rows."""
+    for row in rows:
+        if row[0] in wanted:
+            hashes[row[0]] = row[10]
+        if recorded is not None:
+            recorded.observe(row[0], row[5], row[7], row[8])
+        yield row
+
+
+def verify_ledger(engine: Engine, settings: Settings, *, deep_rows: bool = False
+                  ) -> dict[str, Any]:
+    """Verify the chain, compare it with every checkpoint kept outside the database, and with
+    ``deep_rows`` compare every tracked row with the digest its latest event recorded.
+
+    The checkpoint file is read first, then the database in one snapshot: a checkpoint the
+    server writes meanwhile is of a head this snapshot already holds.
+    """
+    stored = checkpoints.read(settings.checkpoint_path)
+    public_pem = ledger.public_key_pem(signing_key(settings))
+    hashes: dict[int, str] = {}
+    recorded = deep.RecordedRows() if deep_rows else None
+    with repository.snapshot(engine) as connection:
+        with closing(repository.iter_chain(connection)) as rows:
+            chain = ledger.verify_chain(_observed(
+                rows, {c.seq for c in stored.checkpoints}, hashes, recorded))
+        result: dict[str, Any] = chain.as_dict()
+        result["checkpoints"] = checkpoints.check(stored, public_pem, chain, hashes)
+        if recorded is not None:
+            result["deep"] = (deep.compare(connection, recorded) if chain.ok
+                              else deep.skipped(chain))
+    result["ok"] = (chain.ok and result["checkpoints"]["ok"]
+                    and (recorded is None or result["deep"]["ok"]))
+    return result
+
+
 # --- Checkpoints --------------------------------------------------------------------------------
 
 
 def ensure_signing_key(path: Path) -> None:
-    """Create the Ed25519 checkpoint key (mode 0600) when it does not exist yet."""
+    """Create the Ed25519 checkpoint key (mode 0600) when it does not exist yet.
+
+    Written aside and linked into place: processes starting at once never read a half-written
+    key, and the first link wins.
+    """
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(ledger.generate_signing_key())
+    aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(ledger.generate_signing_key())
+            handle.flush()
+            os.fsync(handle.fileno())
+        with suppress(FileExistsError):
+            os.link(aside, path)
+    finally:
+        aside.unlink()
 
 
 @lru_cache(maxsize=4)
@@ -126,6 +189,41 @@ def checkpoint(session: Session, settings: Settings) -> dict[str, Any]:
     """The signed head of the chain, for an auditor to keep outside the database."""
     head = repository.chain_head(session) or (0, ledger.GENESIS_HASH)
     return ledger.sign_checkpoint(signing_key(settings), head[0], head[1], datetime.now(UTC))
+
+
+def latest_checkpoint(settings: Settings) -> checkpoints.StoredCheckpoint | None:
+    """The latest checkpoint in the checkpoint directory signed with this service's key."""
+    pem = ledger.public_key_pem(signing_key(settings))
+    return checkpoints.latest_in(settings.checkpoint_path, pem)
+
+
+def read_chain_view(engine: Engine, latest: checkpoints.StoredCheckpoint | None
+                    ) -> checkpoints.ChainView:
+    """The chain's head and its hash at ``latest``'s sequence number, in one snapshot."""
+    with repository.snapshot(engine) as connection:
+        head = repository.head_on(connection) or (0, ledger.GENESIS_HASH)
+        at = repository.hash_at(connection, latest.seq) if latest is not None else None
+    return checkpoints.ChainView(head[0], head[1], at)
+
+
+def write_checkpoint(settings: Settings, view: checkpoints.ChainView,
+                     seen_latest: checkpoints.StoredCheckpoint | None, *,
+                     only_if_due: bool) -> dict[str, Any] | None:
+    """Sign ``view``'s head and append it to the checkpoint directory: when due (every
+    CHECKPOINT_EVERY_EVENTS events or CHECKPOINT_EVERY_MINUTES), or always. None when nothing
+    was written."""
+    return checkpoints.append(
+        settings.checkpoint_path, signing_key(settings), view, seen_latest, datetime.now(UTC),
+        due=None if only_if_due else True, every_events=settings.checkpoint_every_events,
+        every_minutes=settings.checkpoint_every_minutes)
+
+
+def take_checkpoint(engine: Engine, settings: Settings, *,
+                    only_if_due: bool = False) -> dict[str, Any] | None:
+    """Read the chain's head and append its signed checkpoint to the checkpoint directory."""
+    latest = latest_checkpoint(settings)
+    return write_checkpoint(settings, read_chain_view(engine, latest), latest,
+                            only_if_due=only_if_due)
 
 
 def verify_against_checkpoint(session: Session, settings: Settings,

@@ -270,7 +270,7 @@ def run_audit(session: Session, actor: Principal, body: FairnessAuditCreate) -> 
         "date_from": body.date_from.isoformat() if body.date_from else None,
         "date_to": body.date_to.isoformat() if body.date_to else None,
         "parameters": options.as_dict(), "audited": record.audited, "flagged": record.flagged,
-        "flags": len(result["flags"])})
+        "flags": len(result["flags"])}, rows=(record,))
     return record
 
 

@@ -44,7 +44,7 @@ def open_for(session: Session, actor: Principal, decision: Decision,
     session.flush()
     append_event(session, actor, "notice.opened", "notice", obligation.id, {
         "application_id": obligation.application_id, "decision_id": decision.id,
-        "kind": str(kind), "due_date": obligation.due_date.isoformat()})
+        "kind": str(kind), "due_date": obligation.due_date.isoformat()}, rows=(obligation,))
     return [obligation]
 
 
@@ -70,7 +70,8 @@ def mark_generated(session: Session, actor: Principal, obligation: NoticeObligat
     session.add(obligation)
     session.flush()
     append_event(session, actor, "notice.generated", "notice", obligation.id, {
-        "application_id": obligation.application_id, "report_id": report_id})
+        "application_id": obligation.application_id, "report_id": report_id},
+        rows=(obligation,))
     return obligation
 
 
@@ -91,7 +92,7 @@ def mark_delivered(session: Session, actor: Principal, obligation: NoticeObligat
     session.flush()
     append_event(session, actor, "notice.delivered", "notice", obligation.id, {
         "application_id": obligation.application_id, "channel": channel,
-        "late": now.date() > obligation.due_date})
+        "late": now.date() > obligation.due_date}, rows=(obligation,))
     return obligation
 
 
@@ -105,7 +106,7 @@ def withdraw(session: Session, actor: Principal, application_id: str, kind: Noti
             session.add(obligation)
             session.flush()
             append_event(session, actor, "notice.withdrawn", "notice", obligation.id, {
-                "application_id": application_id, "reason": reason})
+                "application_id": application_id, "reason": reason}, rows=(obligation,))
 
 
 def is_overdue(obligation: NoticeObligation, today: date) -> bool:

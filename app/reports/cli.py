@@ -21,6 +21,7 @@ Out = Annotated[Path, typer.Option("--out", help="Where to write the PDF.", dir_
 def _create(out: Path, **body: Any) -> None:
     from pydantic import ValidationError
 
+    from app.audit.cli import checkpoint_if_due
     from app.auth.principal import Principal
     from app.config import InsecureSettingsError, get_settings
     from app.db import session_scope
@@ -44,6 +45,7 @@ def _create(out: Path, **body: Any) -> None:
     except RiskdeskError as exc:
         typer.echo(f"error: {exc.message} ({exc.code})", err=True)
         raise typer.Exit(2) from exc
+    checkpoint_if_due()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
     typer.echo(f"report {report.id} ({report.kind}) sha256 {report.sha256} "

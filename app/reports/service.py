@@ -124,7 +124,7 @@ def create_report(session: Session, settings: Settings, actor: Principal,
     append_event(session, actor, "report.created", "report", report.id or 0, {
         "kind": report.kind, "pdf_sha256": report.sha256, "size": len(pdf),
         "manifest_sha256": manifest_sha256, "ledger_head_seq": seq,
-        "ledger_head_hash": head_hash, "parameters": parameters})
+        "ledger_head_hash": head_hash, "parameters": parameters}, rows=(report,))
     if body.kind == ReportKind.ADVERSE_ACTION:
         obligation = notices_service.get(session, parameters["notice_id"])
         if obligation.status in OPEN_STATUSES:

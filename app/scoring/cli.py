@@ -24,6 +24,7 @@ def _bad_value(path: Path, target: str, raw: str) -> Any:
 def register_training(result: Any, policy: Any, *, data_name: str, target: str,
                       protected: list[str], activate: bool, actor: Principal) -> dict[str, Any]:
     """Store a trained model and its policy (one transaction, with their ledger events)."""
+    from app.audit.cli import checkpoint_if_due
     from app.db import session_scope
     from app.scoring import service
 
@@ -31,8 +32,9 @@ def register_training(result: Any, policy: Any, *, data_name: str, target: str,
         model = service.register_model(session, actor, result, data_name=data_name,
                                        target=target, protected=protected, activate=activate)
         service.register_policy(session, actor, policy.to_dict(), activate=activate)
-        return {"model_version": model.version, "policy_version": policy.version,
-                "status": model.status}
+    checkpoint_if_due()
+    return {"model_version": model.version, "policy_version": policy.version,
+            "status": model.status}
 
 
 def train(

@@ -78,7 +78,7 @@ def register_model(session: Session, actor: Principal, result: TrainingResult, *
     append_event(session, actor, "model.trained", "model", model.version, {
         "artifact_sha256": sha, "data_sha256": result.data_sha256,
         "cv_auc": round(float(result.metrics["cv_auc"]), 6), "features": result.features,
-        "protected_columns": protected})
+        "protected_columns": protected}, rows=(model,))
     if activate:
         activate_model(session, actor, model.version)
     return model
@@ -108,7 +108,8 @@ def activate_model(session: Session, actor: Principal, version: str) -> ScoringM
     _switch_active(session, model, previous)
     append_event(session, actor, "model.activated", "model", version, {
         "artifact_sha256": model.artifact_sha256,
-        "previous_version": previous.version if previous else None})
+        "previous_version": previous.version if previous else None},
+        rows=(model, previous))
     return model
 
 
@@ -126,7 +127,8 @@ def register_policy(session: Session, actor: Principal, body: dict[str, Any], *,
                             created_by=actor.actor_id, body=text, sha256=sha256_hex(text))
     session.add(policy)
     session.flush()
-    append_event(session, actor, "policy.created", "policy", version, {"sha256": policy.sha256})
+    append_event(session, actor, "policy.created", "policy", version, {"sha256": policy.sha256},
+                 rows=(policy,))
     if activate:
         activate_policy(session, actor, version)
     return policy
@@ -142,7 +144,8 @@ def activate_policy(session: Session, actor: Principal, version: str) -> Decisio
     previous = repository.active_policy(session)
     _switch_active(session, policy, previous)
     append_event(session, actor, "policy.activated", "policy", version, {
-        "sha256": policy.sha256, "previous_version": previous.version if previous else None})
+        "sha256": policy.sha256, "previous_version": previous.version if previous else None},
+        rows=(policy, previous))
     return policy
 
 

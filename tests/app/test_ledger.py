@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -199,7 +200,10 @@ def test_cli_verify_exits_1_on_a_broken_chain(engine, settings_env):
     _without_triggers(engine, "UPDATE audit_events SET actor_id = 'someone-else' WHERE seq = 2")
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
-    assert '"first_bad_seq": 2' in result.output
+    assert "BROKEN at event 2" in result.output
+    as_json = runner.invoke(cli, ["audit", "verify", "--json"])
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.output)["first_bad_seq"] == 2
 
 
 def test_database_errors_do_not_carry_values_into_logs(client, engine, auth_headers, caplog):
