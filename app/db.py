@@ -44,15 +44,17 @@ def _prepare_sqlite(engine: Engine) -> None:
 
 # Execution option of a connection that only reads (health probes): no write lock on SQLite.
 READ_ONLY = "riskdesk_read_only"
-# PostgreSQL connections per process: the pool and its overflow.
-POOL_SIZE, POOL_OVERFLOW = 10, 10
+# PostgreSQL connections of a process that is not told otherwise (the command line, tests).
+DEFAULT_CONNECTIONS = 20
 
 
-def build_engine(url: str, *, echo: bool = False) -> Engine:
+def build_engine(url: str, *, echo: bool = False,
+                 connections: int = DEFAULT_CONNECTIONS) -> Engine:
     """Create an engine for ``url`` with riskdesk's per-backend settings.
 
     ``hide_parameters``: a database error's message would otherwise carry the statement's
-    values — names, national ids — into logs.
+    values — names, national ids — into logs. ``connections``: PostgreSQL's pool, all kept
+    open (no overflow), so that it is also how many requests the gate admits at once.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -67,14 +69,15 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
         _prepare_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
-                         pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10)
+                         pool_size=connections, max_overflow=0, pool_timeout=10)
 
 
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for the configured database."""
     settings = get_settings()
-    return build_engine(settings.database_url, echo=settings.db_echo)
+    return build_engine(settings.database_url, echo=settings.db_echo,
+                        connections=settings.connections_per_process)
 
 
 _sqlite_writers: dict[str, threading.Lock] = {}
@@ -146,7 +149,10 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def request_slots(engine: Engine) -> int:
     """How many requests may hold a database session at once: SQLite admits one writer (and
     every request may write the ledger), PostgreSQL as many as the pool has connections."""
-    return 1 if engine.dialect.name == "sqlite" else POOL_SIZE + POOL_OVERFLOW
+    if engine.dialect.name == "sqlite":
+        return 1
+    size: int = engine.pool.size()  # type: ignore[attr-defined]  # a QueuePool, no overflow
+    return size
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
