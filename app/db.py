@@ -5,21 +5,25 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import Insert, event, insert
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 from starlette.concurrency import run_in_threadpool
 
 from app.admission import gate_for
 from app.config import get_settings
 from app.errors import ServiceUnavailable
+from app.models.base import table_of
+
+T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -162,6 +166,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     never in a worker thread: a thread that waited for the lock while holding one of the worker
     threads could starve the holder of the thread it needs to finish, and hang the service.
     Past the gate's bound the request is refused with 503 and ``Retry-After``.
+
+    Ending the session takes one worker-thread hand-off (commit or roll back, then close), and
+    none when no transaction is open: an endpoint that committed its unit of work with
+    :func:`commit_in_worker`, or never touched the database, holds no connection any more.
     """
     engine = get_engine()
     if str(engine.url) not in _migrated:
@@ -170,12 +178,60 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session = Session(engine, expire_on_commit=False)
         try:
             yield session
-            await run_in_threadpool(session.commit)
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            if session.in_transaction():
+                await run_in_threadpool(_end, session, commit=False)
+            else:
+                session.close()
             raise
-        finally:
-            await run_in_threadpool(session.close)
+        if session.in_transaction():
+            await run_in_threadpool(_end, session, commit=True)
+        else:
+            session.close()
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+def insert_row(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """Write one row of ``model`` with a Core insert and return the model built from the same
+    values (transient: not in the session's identity map).
+
+    For hot paths that write rows and answer from them: no unit of work, no instance state to
+    track. Changes still pending in the session are flushed first, so they are written before
+    the rows that refer to them.
+    """
+    session.flush()
+    session.connection().execute(_insert_statement(model), values)
+    return cast(M, model.model_construct(**values))
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(model: type[SQLModel]) -> Insert:
+    return insert(table_of(model))
+
+
+async def commit_in_worker(session: Session, work: Callable[[], T]) -> T:
+    """Run ``work`` and commit the request's transaction, in one worker-thread hand-off.
+
+    For endpoints whose unit of work is one call: the database work, the answer built from it
+    and the commit cost one hand-off instead of one each. A failure rolls back (the session
+    dependency does it) and nothing is saved.
+    """
+
+    def unit() -> T:
+        result = work()
+        session.commit()
+        return result
+
+    return await run_in_threadpool(unit)
 
 
 # scope="function" makes FastAPI run the commit before the response is sent, so a request is only

@@ -6,11 +6,19 @@ from collections.abc import Generator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, String, func, text, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    func,
+    text,
+    type_coerce,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.models import AuditEvent
+from app.models.base import table_of
 
 # Arbitrary but fixed: the PostgreSQL advisory lock that serialises ledger appends.
 LEDGER_LOCK_KEY = 7_305_412_901
@@ -22,21 +30,28 @@ _CHAIN_COLUMNS: tuple[SQLColumnExpression[Any], ...] = tuple(col(c) for c in (
 ))
 
 
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 def lock_chain(session: Session) -> None:
     """Serialise appends until the transaction ends.
 
     PostgreSQL: a transaction-scoped advisory lock. SQLite: every transaction already starts with
     BEGIN IMMEDIATE (see app.db), which holds the database's single write lock.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_CHAIN, {"key": LEDGER_LOCK_KEY})
+
+
+_events = table_of(AuditEvent)
+_CHAIN_HEAD = (sa_select(_events.c.seq, _events.c.hash)
+               .order_by(_events.c.seq.desc()).limit(1))
 
 
 def chain_head(session: Session) -> tuple[int, str] | None:
     """``(seq, hash)`` of the newest event, or None for an empty ledger."""
-    row = session.exec(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
-    ).first()
+    row = session.connection().execute(_CHAIN_HEAD).first()
     return (row[0], row[1]) if row else None
 
 
