@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Insert, event, insert
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +22,7 @@ from app.admission import gate_for
 from app.config import get_settings
 from app.errors import ServiceUnavailable
 from app.models.base import table_of
+from app.statements import Prepared
 
 T = TypeVar("T")
 M = TypeVar("M", bound=SQLModel)
@@ -46,6 +48,14 @@ def _prepare_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class JSONText(str):
+    """A JSON column's value already serialised (the caller hashed this text): written as is."""
+
+
+def _json_serializer(value: Any) -> str:
+    return str(value) if isinstance(value, JSONText) else json.dumps(value)
+
+
 # Execution option of a connection that only reads (health probes): no write lock on SQLite.
 READ_ONLY = "riskdesk_read_only"
 # PostgreSQL connections of a process that is not told otherwise (the command line, tests).
@@ -69,11 +79,13 @@ def build_engine(url: str, *, echo: bool = False,
             # -wal and -shm files the permissions of the database file.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         engine = create_engine(url, echo=echo, hide_parameters=True,
+                               json_serializer=_json_serializer,
                                connect_args={"check_same_thread": False})
         _prepare_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
-                         pool_size=connections, max_overflow=0, pool_timeout=10)
+                         json_serializer=_json_serializer, pool_size=connections,
+                         max_overflow=0, pool_timeout=10)
 
 
 @lru_cache
@@ -200,22 +212,24 @@ def _end(session: Session, *, commit: bool) -> None:
         session.close()
 
 
-def insert_row(session: Session, model: type[M], values: dict[str, Any]) -> M:
+def insert_row(session: Session, model: type[M], values: dict[str, Any],
+               serialized: dict[str, JSONText] | None = None) -> M:
     """Write one row of ``model`` with a Core insert and return the model built from the same
     values (transient: not in the session's identity map).
 
     For hot paths that write rows and answer from them: no unit of work, no instance state to
     track. Changes still pending in the session are flushed first, so they are written before
-    the rows that refer to them.
+    the rows that refer to them. ``serialized`` gives JSON columns as text the caller already
+    has (it hashed it): written instead of serialising those values again.
     """
     session.flush()
-    session.connection().execute(_insert_statement(model), values)
+    _insert_statement(model).run(session, {**values, **serialized} if serialized else values)
     return cast(M, model.model_construct(**values))
 
 
 @lru_cache(maxsize=64)
-def _insert_statement(model: type[SQLModel]) -> Insert:
-    return insert(table_of(model))
+def _insert_statement(model: type[SQLModel]) -> Prepared:
+    return Prepared(insert(table_of(model)))
 
 
 async def commit_in_worker(session: Session, work: Callable[[], T]) -> T:

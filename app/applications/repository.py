@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Application, Decision
 from app.models.base import table_of
+from app.statements import Prepared
 
 
 def by_idempotency_key(session: Session, submitted_by: str, key: str) -> Application | None:
@@ -45,7 +46,8 @@ def _duplicates_query(by_national_id: bool, limit: int) -> Any:
 DUPLICATE_LIMIT = 10
 # One statement for both lookups, each on its own digest index; an OR would make SQLite scan
 # the whole window by date.
-_DUPLICATES = {by_id: _duplicates_query(by_id, DUPLICATE_LIMIT) for by_id in (True, False)}
+_DUPLICATES = {by_id: Prepared(_duplicates_query(by_id, DUPLICATE_LIMIT))
+               for by_id in (True, False)}
 
 
 def possible_duplicates(session: Session, *, national_id_digest: str | None, name_dob_digest: str,
@@ -55,8 +57,8 @@ def possible_duplicates(session: Session, *, national_id_digest: str | None, nam
     params: dict[str, Any] = {"digest_name_dob_digest": name_dob_digest, "since": since}
     if national_id_digest is not None:  # none yet: an incomplete application
         params["digest_national_id_digest"] = national_id_digest
-    rows = session.connection().execute(_DUPLICATES[national_id_digest is not None], params)
-    found = {row.id: EarlierApplication(*row) for row in rows}
+    rows = _DUPLICATES[national_id_digest is not None].run(session, params)
+    found = {row[0]: EarlierApplication(*row) for row in rows}
     return sorted(found.values(), key=lambda a: a.submitted_at, reverse=True)[:DUPLICATE_LIMIT]
 
 

@@ -21,7 +21,7 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
-from app.db import insert_row
+from app.db import JSONText, insert_row
 from app.digests import keyed_digest
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import (
@@ -143,6 +143,11 @@ def submit(session: Session, settings: Settings, actor: Principal,
     # from these same in-memory rows: nothing is read back.
     loan = body.loan
     stored = record.to_dict()
+    kept_inputs = inputs.model_dump(mode="json")
+    # The JSON the ledger event hashes is the JSON stored: serialised once.
+    as_json = {"record": JSONText(canonical_json(stored)),
+               "inputs": JSONText(canonical_json(kept_inputs)),
+               "characteristics": JSONText(canonical_json(stored["characteristics"]))}
     application = insert_row(session, Application, {
         "id": uuid.uuid4().hex, "submitted_at": now, "submitted_by": actor.actor_id,
         "submitted_by_role": str(actor.role), "idempotency_key": idempotency_key,
@@ -153,7 +158,8 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "derivation": record.derivation.to_dict(), "cleansing": changes,
         "duplicate_flags": duplicates, "national_id_digest": national_id_digest,
         "name_dob_digest": name_dob_digest, "model_version": model.version,
-        "policy_version": policy.version, "inputs": inputs.model_dump(mode="json")})
+        "policy_version": policy.version, "inputs": kept_inputs},
+        {"inputs": as_json["inputs"], "characteristics": as_json["characteristics"]})
     _store_identity(session, application.id, body)
     # No monitoring block is every voluntary field not provided.
     monitoring = body.monitoring or Monitoring()
@@ -170,7 +176,8 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "model_version": model.version, "policy_version": policy.version,
         "decided_by": "system", "decided_by_role": "system", "note": None,
         "adverse_action": stored["adverse_action"],
-        "reason_catalog_version": catalog.version, "record": stored})
+        "reason_catalog_version": catalog.version, "record": stored},
+        {"record": as_json["record"]})
     notices = notices_service.open_for(session, actor, row, now)
     append_event(session, actor, "application.decided", "application", application.id, {
         "decision_id": row.id, "outcome": record.outcome, "risk_tier": record.risk_tier,
@@ -184,9 +191,9 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "policy_version": policy.version, "policy_sha256": policy.sha256,
         "reason_catalog_version": catalog.version, "reason_catalog_sha256": catalog_sha256(catalog),
         "request_sha256": request_sha256,
-        "inputs_sha256": sha256_hex(canonical_json(application.inputs)),
-        "record_sha256": sha256_hex(canonical_json(stored)),
-        "characteristics_sha256": sha256_hex(canonical_json(application.characteristics)),
+        "inputs_sha256": sha256_hex(as_json["inputs"]),
+        "record_sha256": sha256_hex(as_json["record"]),
+        "characteristics_sha256": sha256_hex(as_json["characteristics"]),
         "applicant_digest": national_id_digest or name_dob_digest,
         "notice_ids": [n.id for n in notices],
         "duplicate_of": [d["application_id"] for d in duplicates]})

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.models import AuditEvent
 from app.models.base import table_of
+from app.statements import Prepared, connection_of
 
 # Arbitrary but fixed: the PostgreSQL advisory lock that serialises ledger appends.
 LEDGER_LOCK_KEY = 7_305_412_901
@@ -30,7 +31,7 @@ _CHAIN_COLUMNS: tuple[SQLColumnExpression[Any], ...] = tuple(col(c) for c in (
 ))
 
 
-_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK_CHAIN = Prepared(text("SELECT pg_advisory_xact_lock(:key)").columns())
 
 
 def lock_chain(session: Session) -> None:
@@ -39,20 +40,19 @@ def lock_chain(session: Session) -> None:
     PostgreSQL: a transaction-scoped advisory lock. SQLite: every transaction already starts with
     BEGIN IMMEDIATE (see app.db), which holds the database's single write lock.
     """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK_CHAIN, {"key": LEDGER_LOCK_KEY})
+    if connection_of(session).dialect.name == "postgresql":
+        _LOCK_CHAIN.run(session, {"key": LEDGER_LOCK_KEY})
 
 
 _events = table_of(AuditEvent)
-_CHAIN_HEAD = (sa_select(_events.c.seq, _events.c.hash)
-               .order_by(_events.c.seq.desc()).limit(1))
+_CHAIN_HEAD = Prepared(sa_select(_events.c.seq, _events.c.hash)
+                       .order_by(_events.c.seq.desc()).limit(1))
 
 
 def chain_head(session: Session) -> tuple[int, str] | None:
     """``(seq, hash)`` of the newest event, or None for an empty ledger."""
-    row = session.connection().execute(_CHAIN_HEAD).first()
-    return (row[0], row[1]) if row else None
+    rows = _CHAIN_HEAD.run(session)
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
 def event_at(session: Session, seq: int) -> AuditEvent | None:

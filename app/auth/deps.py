@@ -23,6 +23,7 @@ from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated
 from app.models import ApiKey, User
 from app.models.base import table_of
+from app.statements import Prepared
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -73,21 +74,22 @@ def _user_id(claims: dict[str, Any]) -> int:
 
 # What authenticating a token reads of its user, by primary key: built once, not per request.
 _users = table_of(User)
-_USER_STANDING = (sa_select(_users.c.token_version, _users.c.is_active, _users.c.role,
-                            _users.c.username).where(_users.c.id == bindparam("user_id")))
+_USER_STANDING = Prepared(sa_select(_users.c.token_version, _users.c.is_active, _users.c.role,
+                                    _users.c.username).where(_users.c.id == bindparam("user_id")))
 
 
 def _principal_from_token(session: Session, claims: dict[str, Any], user_id: int) -> Principal:
-    row = session.connection().execute(_USER_STANDING, {"user_id": user_id}).first()
+    found = _USER_STANDING.run(session, {"user_id": user_id})
     # The role is read from the database, not the token: a demoted or disabled user loses access
     # at once rather than when the token expires.
-    if row is None or not row.is_active:
+    if not found or not found[0][1]:
         raise NotAuthenticated("the account is disabled or no longer exists",
                                code="account_disabled")
-    if claims.get("ver", 0) != row.token_version:
+    token_version, _active, role, username = found[0]
+    if claims.get("ver", 0) != token_version:
         raise NotAuthenticated("the password or role changed since this token was issued; "
                                "sign in again", code="token_revoked")
-    return Principal("user", str(user_id), Role(row.role), row.username, user_id)
+    return Principal("user", str(user_id), Role(role), username, user_id)
 
 
 def _principal_from_api_key(session: Session, presented: str) -> Principal:
