@@ -44,8 +44,11 @@ def _prepare_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # Every transaction may append to the ledger (reads of personal data are recorded too),
         # so take SQLite's write lock up front: a deferred transaction that read the chain head
-        # could not upgrade to a writer without failing with SQLITE_BUSY.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # could not upgrade to a writer without failing with SQLITE_BUSY. A connection that
+        # only reads (READ_ONLY) begins nothing: each statement reads on its own, and never
+        # waits for the writer.
+        if not conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class JSONText(str):
@@ -68,7 +71,8 @@ def build_engine(url: str, *, echo: bool = False,
 
     ``hide_parameters``: a database error's message would otherwise carry the statement's
     values — names, national ids — into logs. ``connections``: PostgreSQL's pool, all kept
-    open (no overflow), so that it is also how many requests the gate admits at once.
+    open, and how many requests the gate admits at once; two more may be opened for the
+    readiness probe and the one-off migration check, which pass no gate.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -85,7 +89,7 @@ def build_engine(url: str, *, echo: bool = False,
         return engine
     return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
                          json_serializer=_json_serializer, pool_size=connections,
-                         max_overflow=0, pool_timeout=10)
+                         max_overflow=2, pool_timeout=10)
 
 
 @lru_cache
@@ -167,7 +171,7 @@ def request_slots(engine: Engine) -> int:
     every request may write the ledger), PostgreSQL as many as the pool has connections."""
     if engine.dialect.name == "sqlite":
         return 1
-    size: int = engine.pool.size()  # type: ignore[attr-defined]  # a QueuePool, no overflow
+    size: int = engine.pool.size()  # type: ignore[attr-defined]  # a QueuePool
     return size
 
 
