@@ -51,9 +51,17 @@ def _settings() -> Settings:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=256, help="Worker processes (PostgreSQL only). Each holds "
+        "RISKDESK_DB_CONNECTIONS / workers database connections.")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
     """Serve the HTTP API."""
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from app.audit.service import ensure_signing_key
     from app.config import InsecureSettingsError
@@ -70,12 +78,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     except RiskdeskError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
+    if workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        # Each process has its own database gate: several would meet on SQLite's single write
+        # lock through its busy timeout, whose growing sleeps turn into second-long waits.
+        typer.echo("error: --workers above 1 needs PostgreSQL; SQLite admits one writer at a "
+                   "time, which one process already keeps busy", err=True)
+        raise typer.Exit(2)
     ensure_signing_key(settings.ledger_key_path)
     _warn_if_ledger_unguarded()
+    # The worker processes read their share of the database connections from the settings.
+    os.environ["RISKDESK_WORKERS"] = str(workers)
     # X-Forwarded-For is believed only from the configured proxies; with none, never.
     trusted = settings.trusted_proxies.strip()
-    uvicorn.run("app.main:app", host=host, port=port, log_level="info",
-                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
+    uvicorn.run("app.main:app", host=host, port=port, log_level="info", workers=workers,
+                access_log=access_log, proxy_headers=bool(trusted),
+                forwarded_allow_ips=trusted or None)
 
 
 def _warn_if_ledger_unguarded() -> None:
@@ -243,7 +260,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     checkpoint_if_due()
     if not no_serve:
         typer.echo(f"serving on http://{host}:{port} (API docs at /docs)")
-        serve(host=host, port=port)
+        serve(host=host, port=port, workers=1, access_log=True)
 
 
 cli.command("train")(train_command)

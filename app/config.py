@@ -88,6 +88,13 @@ class Settings(KeySettings):
     login_max_failures: int = Field(5, ge=1, description="Failed logins allowed per window.")
     login_window_seconds: int = Field(60, ge=1)
     db_echo: bool = False
+    # PostgreSQL connections the service holds at most, shared by its worker processes: each
+    # process gets db_connections // workers (at least 2) and admits as many requests to the
+    # database at once (app.admission). Keep it under the server's max_connections, with room
+    # for the command line and other clients.
+    db_connections: int = Field(20, ge=2, le=10_000)
+    # Worker processes serving requests; set by `riskdesk serve --workers`.
+    workers: int = Field(1, ge=1, le=256)
     # The largest request body accepted (413 beyond it, before parsing): an application
     # document is a few kilobytes.
     max_request_bytes: int = Field(64 * 1024, ge=1024)
@@ -152,6 +159,11 @@ class Settings(KeySettings):
             raise InsecureSettingsError(
                 "the parties printed on adverse-action notices are empty or demo values; set "
                 + ", ".join(problems))
+
+    @property
+    def connections_per_process(self) -> int:
+        """The PostgreSQL connections one worker process may hold."""
+        return max(2, self.db_connections // self.workers)
 
     @property
     def ledger_key_path(self) -> Path:

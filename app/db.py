@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 from starlette.concurrency import run_in_threadpool
 
 from app.admission import gate_for
 from app.config import get_settings
 from app.errors import ServiceUnavailable
+from app.models.base import table_of
+from app.statements import Prepared
+
+T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -45,17 +51,28 @@ def _prepare_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+class JSONText(str):
+    """A JSON column's value already serialised (the caller hashed this text): written as is."""
+
+
+def _json_serializer(value: Any) -> str:
+    return str(value) if isinstance(value, JSONText) else json.dumps(value)
+
+
 # Execution option of a connection that only reads (health probes): no write lock on SQLite.
 READ_ONLY = "riskdesk_read_only"
-# PostgreSQL connections per process: the pool and its overflow.
-POOL_SIZE, POOL_OVERFLOW = 10, 10
+# PostgreSQL connections of a process that is not told otherwise (the command line, tests).
+DEFAULT_CONNECTIONS = 20
 
 
-def build_engine(url: str, *, echo: bool = False) -> Engine:
+def build_engine(url: str, *, echo: bool = False,
+                 connections: int = DEFAULT_CONNECTIONS) -> Engine:
     """Create an engine for ``url`` with riskdesk's per-backend settings.
 
     ``hide_parameters``: a database error's message would otherwise carry the statement's
-    values — names, national ids — into logs.
+    values — names, national ids — into logs. ``connections``: PostgreSQL's pool, all kept
+    open, and how many requests the gate admits at once; two more may be opened for the
+    readiness probe and the one-off migration check, which pass no gate.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -66,18 +83,21 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
             # -wal and -shm files the permissions of the database file.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         engine = create_engine(url, echo=echo, hide_parameters=True,
+                               json_serializer=_json_serializer,
                                connect_args={"check_same_thread": False})
         _prepare_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
-                         pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10)
+                         json_serializer=_json_serializer, pool_size=connections,
+                         max_overflow=2, pool_timeout=10)
 
 
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for the configured database."""
     settings = get_settings()
-    return build_engine(settings.database_url, echo=settings.db_echo)
+    return build_engine(settings.database_url, echo=settings.db_echo,
+                        connections=settings.connections_per_process)
 
 
 _sqlite_writers: dict[str, threading.Lock] = {}
@@ -172,7 +192,10 @@ def read_snapshot(session: Session) -> Iterator[Session]:
 def request_slots(engine: Engine) -> int:
     """How many requests may hold a database session at once: SQLite admits one writer (and
     every request may write the ledger), PostgreSQL as many as the pool has connections."""
-    return 1 if engine.dialect.name == "sqlite" else POOL_SIZE + POOL_OVERFLOW
+    if engine.dialect.name == "sqlite":
+        return 1
+    size: int = engine.pool.size()  # type: ignore[attr-defined]  # a QueuePool
+    return size
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -182,6 +205,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     never in a worker thread: a thread that waited for the lock while holding one of the worker
     threads could starve the holder of the thread it needs to finish, and hang the service.
     Past the gate's bound the request is refused with 503 and ``Retry-After``.
+
+    Ending the session takes one worker-thread hand-off (commit or roll back, then close), and
+    none when no transaction is open: an endpoint that committed its unit of work with
+    :func:`commit_in_worker`, or never touched the database, holds no connection any more.
     """
     engine = get_engine()
     if str(engine.url) not in _migrated:
@@ -190,12 +217,62 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session = Session(engine, expire_on_commit=False)
         try:
             yield session
-            await run_in_threadpool(session.commit)
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            if session.in_transaction():
+                await run_in_threadpool(_end, session, commit=False)
+            else:
+                session.close()
             raise
-        finally:
-            await run_in_threadpool(session.close)
+        if session.in_transaction():
+            await run_in_threadpool(_end, session, commit=True)
+        else:
+            session.close()
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+def insert_row(session: Session, model: type[M], values: dict[str, Any],
+               serialized: dict[str, JSONText] | None = None) -> M:
+    """Write one row of ``model`` with a Core insert and return the model built from the same
+    values (transient: not in the session's identity map).
+
+    For hot paths that write rows and answer from them: no unit of work, no instance state to
+    track. Changes still pending in the session are flushed first, so they are written before
+    the rows that refer to them. ``serialized`` gives JSON columns as text the caller already
+    has (it hashed it): written instead of serialising those values again.
+    """
+    session.flush()
+    _insert_statement(model).run(session, {**values, **serialized} if serialized else values)
+    return cast(M, model.model_construct(**values))
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(model: type[SQLModel]) -> Prepared:
+    return Prepared(insert(table_of(model)))
+
+
+async def commit_in_worker(session: Session, work: Callable[[], T]) -> T:
+    """Run ``work`` and commit the request's transaction, in one worker-thread hand-off.
+
+    For endpoints whose unit of work is one call: the database work, the answer built from it
+    and the commit cost one hand-off instead of one each. A failure rolls back (the session
+    dependency does it) and nothing is saved.
+    """
+
+    def unit() -> T:
+        result = work()
+        session.commit()
+        return result
+
+    return await run_in_threadpool(unit)
 
 
 # scope="function" makes FastAPI run the commit before the response is sent, so a request is only

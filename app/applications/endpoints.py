@@ -20,12 +20,13 @@ from app.applications.schemas import (
     ReviewCreate,
     TrailPublic,
 )
+from app.applications.service import Submission
 from app.auth.deps import RequireAction, SettingsDep
 from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.auth.scope import own_applications_only
 from app.config import Settings
-from app.db import SessionDep
+from app.db import SessionDep, commit_in_worker
 from app.models import Application, Decision, NoticeObligation
 from app.notices import repository as notices_repository
 from app.notices.schemas import NoticePublic, notice_public
@@ -88,7 +89,7 @@ def _application_public(application: Application, decisions: list[Decision],
 @router.post("", response_model=ApplicationPublic, status_code=201,
              responses={200: {"description": "A retry with the same Idempotency-Key: the "
                                              "first result, unchanged."}, **errors_for(409)})
-def submit_application(
+async def submit_application(
     body: ApplicationCreate,
     response: Response,
     session: SessionDep,
@@ -99,19 +100,28 @@ def submit_application(
         description="Retrying with the same key returns the first result.")] = None,
 ) -> ApplicationPublic:
     """Submit an application with its KYC, bureau and CRM data and get the decision."""
-    submission = service.submit(session, settings, actor, body, idempotency_key)
-    application = submission.application
-    response.headers["Location"] = f"/applications/{application.id}"
+
+    def decide_and_store() -> tuple[Submission, ApplicationPublic]:
+        submission = service.submit(session, settings, actor, body, idempotency_key)
+        application = submission.application
+        if submission.replayed:
+            decisions = repository.decisions_of(session, application.id)
+            return submission, _application_public(
+                application, decisions,
+                notices_repository.of_application(session, application.id),
+                subjects.personal_data_of(session, settings, application.id, decisions))
+        assert submission.decision is not None  # a new submission always carries its decision
+        return submission, _application_public(
+            application, [submission.decision], submission.notices,
+            subjects.personal_data_of(session, settings, application.id, []))
+
+    # One worker-thread hand-off for the whole unit of work: decide, store, answer, commit.
+    submission, answer = await commit_in_worker(session, decide_and_store)
+    response.headers["Location"] = f"/applications/{submission.application.id}"
     if submission.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-        decisions = repository.decisions_of(session, application.id)
-        return _application_public(
-            application, decisions, notices_repository.of_application(session, application.id),
-            subjects.personal_data_of(session, settings, application.id, decisions))
-    assert submission.decision is not None  # a new submission always carries its decision
-    return _application_public(application, [submission.decision], submission.notices,
-                               subjects.personal_data_of(session, settings, application.id, []))
+    return answer
 
 
 @router.get("", response_model=ApplicationPage)

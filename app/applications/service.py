@@ -22,6 +22,7 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
+from app.db import JSONText, insert_row
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import (
     Application,
@@ -30,12 +31,7 @@ from app.models import (
     NoticeObligation,
 )
 from app.notices import service as notices_service
-from app.scoring.service import (
-    LoadedModel,
-    load_active_model,
-    load_active_policy,
-    load_policy_version,
-)
+from app.scoring.service import LoadedModel, load_active, load_policy_version
 from app.subjects import service as subjects
 from compliance.fairness import age_band_on
 from compliance.ledger import canonical_json, sha256_hex
@@ -122,8 +118,7 @@ def submit(session: Session, settings: Settings, actor: Principal,
             details=[{"field": "monitoring", "type": "monitoring_not_collected",
                       "message": "not collected under RISKDESK_MONITORING_COLLECTION=off"}])
     changes = cleanse(body)
-    policy = load_active_policy(session)
-    model: LoadedModel = load_active_model(session)
+    model, policy = load_active(session)
     catalog = reason_catalog(session)
     now = datetime.now(UTC)
     as_of = now.date()
@@ -143,40 +138,45 @@ def submit(session: Session, settings: Settings, actor: Principal,
             session, national_id_digest=national_id_digest, name_dob_digest=name_dob_digest,
             since=now - DUPLICATE_WINDOW)]
 
+    # The rows are written with Core inserts, in foreign-key order, and the answer is built
+    # from these same in-memory rows: nothing is read back.
     loan = body.loan
     stored = record.to_dict()
-    application = Application(
-        id=uuid.uuid4().hex, submitted_at=now, submitted_by=actor.actor_id,
-        submitted_by_role=str(actor.role), idempotency_key=idempotency_key,
-        request_sha256=request_sha256, status=str(initial_status(record)),
-        outcome=record.outcome, risk_tier=record.risk_tier, score=record.score,
-        amount=loan.amount, currency=loan.currency, term_months=loan.term_months,
-        purpose=loan.purpose, characteristics=stored["characteristics"],
-        derivation=record.derivation.to_dict(), cleansing=changes, duplicate_flags=duplicates,
-        national_id_digest=national_id_digest,
-        name_dob_digest=name_dob_digest, model_version=model.version,
-        policy_version=policy.version, inputs=inputs.model_dump(mode="json"))
-    session.add(application)
-    # The rows below reference the application; without relationships declared, the unit of
-    # work does not order inserts by foreign key, so the application is written first.
-    session.flush()
+    kept_inputs = inputs.model_dump(mode="json")
+    # The JSON the ledger event hashes is the JSON stored: serialised once.
+    as_json = {"record": JSONText(canonical_json(stored)),
+               "inputs": JSONText(canonical_json(kept_inputs)),
+               "characteristics": JSONText(canonical_json(stored["characteristics"]))}
+    application = insert_row(session, Application, {
+        "id": uuid.uuid4().hex, "submitted_at": now, "submitted_by": actor.actor_id,
+        "submitted_by_role": str(actor.role), "idempotency_key": idempotency_key,
+        "request_sha256": request_sha256, "status": str(initial_status(record)),
+        "outcome": record.outcome, "risk_tier": record.risk_tier, "score": record.score,
+        "amount": loan.amount, "currency": loan.currency, "term_months": loan.term_months,
+        "purpose": loan.purpose, "characteristics": stored["characteristics"],
+        "derivation": record.derivation.to_dict(), "cleansing": changes,
+        "duplicate_flags": duplicates, "national_id_digest": national_id_digest,
+        "name_dob_digest": name_dob_digest, "model_version": model.version,
+        "policy_version": policy.version, "inputs": kept_inputs},
+        {"inputs": as_json["inputs"], "characteristics": as_json["characteristics"]})
     subjects.keep_identity(session, settings, application, body)
     # No monitoring block is every voluntary field not provided.
     monitoring = body.monitoring or Monitoring()
-    session.add(ApplicationMonitoring(
-        application_id=application.id, sex=monitoring.sex,
-        marital_status=monitoring.marital_status, nationality=monitoring.nationality,
-        age_band=age_band_on(kyc.date_of_birth, as_of),
-        national_origin=_national_origin(monitoring.nationality, settings.domestic_country)))
-    row = Decision(
-        id=uuid.uuid4().hex, application_id=application.id, kind=DecisionKind.AUTOMATED,
-        created_at=now, outcome=record.outcome, risk_tier=record.risk_tier, score=record.score,
-        probability_of_default=record.probability_of_default,
-        model_version=model.version, policy_version=policy.version, decided_by="system",
-        decided_by_role="system", adverse_action=stored["adverse_action"],
-        reason_catalog_version=catalog.version, record=stored)
-    session.add(row)
-    session.flush()
+    insert_row(session, ApplicationMonitoring, {
+        "application_id": application.id, "sex": monitoring.sex,
+        "marital_status": monitoring.marital_status, "nationality": monitoring.nationality,
+        "age_band": age_band_on(kyc.date_of_birth, as_of),
+        "national_origin": _national_origin(monitoring.nationality, settings.domestic_country)})
+    row = insert_row(session, Decision, {
+        "id": uuid.uuid4().hex, "application_id": application.id,
+        "kind": DecisionKind.AUTOMATED, "created_at": now, "outcome": record.outcome,
+        "risk_tier": record.risk_tier, "score": record.score,
+        "probability_of_default": record.probability_of_default,
+        "model_version": model.version, "policy_version": policy.version,
+        "decided_by": "system", "decided_by_role": "system", "note_sealed": None,
+        "adverse_action": stored["adverse_action"],
+        "reason_catalog_version": catalog.version, "record": stored},
+        {"record": as_json["record"]})
     notices = notices_service.open_for(session, actor, row, now)
     append_event(session, actor, "application.decided", "application", application.id, {
         "decision_id": row.id, "outcome": record.outcome, "risk_tier": record.risk_tier,
@@ -190,9 +190,9 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "policy_version": policy.version, "policy_sha256": policy.sha256,
         "reason_catalog_version": catalog.version, "reason_catalog_sha256": catalog_sha256(catalog),
         "request_sha256": request_sha256,
-        "inputs_sha256": sha256_hex(canonical_json(application.inputs)),
-        "record_sha256": sha256_hex(canonical_json(stored)),
-        "characteristics_sha256": sha256_hex(canonical_json(application.characteristics)),
+        "inputs_sha256": sha256_hex(as_json["inputs"]),
+        "record_sha256": sha256_hex(as_json["record"]),
+        "characteristics_sha256": sha256_hex(as_json["characteristics"]),
         "applicant_digest": national_id_digest or name_dob_digest,
         "notice_ids": [n.id for n in notices],
         "duplicate_of": [d["application_id"] for d in duplicates]}, rows=(application, row))

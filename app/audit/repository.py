@@ -24,6 +24,8 @@ from sqlmodel import Session, col, select
 
 from app.db import READ_ONLY
 from app.models import AuditEvent
+from app.models.base import table_of
+from app.statements import Prepared, connection_of
 
 # Arbitrary but fixed: the PostgreSQL advisory lock that serialises ledger appends.
 LEDGER_LOCK_KEY = 7_305_412_901
@@ -35,22 +37,28 @@ _CHAIN_COLUMNS: tuple[SQLColumnExpression[Any], ...] = tuple(col(c) for c in (
 ))
 
 
+_LOCK_CHAIN = Prepared(text("SELECT pg_advisory_xact_lock(:key)").columns())
+
+
 def lock_chain(session: Session) -> None:
     """Serialise appends until the transaction ends.
 
     PostgreSQL: a transaction-scoped advisory lock. SQLite: every transaction already starts with
     BEGIN IMMEDIATE (see app.db), which holds the database's single write lock.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
+    if connection_of(session).dialect.name == "postgresql":
+        _LOCK_CHAIN.run(session, {"key": LEDGER_LOCK_KEY})
+
+
+_events = table_of(AuditEvent)
+_CHAIN_HEAD = Prepared(sa_select(_events.c.seq, _events.c.hash)
+                       .order_by(_events.c.seq.desc()).limit(1))
 
 
 def chain_head(session: Session) -> tuple[int, str] | None:
     """``(seq, hash)`` of the newest event, or None for an empty ledger."""
-    row = session.exec(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row else None
+    rows = _CHAIN_HEAD.run(session)
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
 def event_at(session: Session, seq: int) -> AuditEvent | None:

@@ -19,6 +19,7 @@ from app.audit import checkpoints, deep, repository
 from app.audit.rows import row_entry
 from app.auth.principal import Principal
 from app.config import Settings
+from app.db import insert_row
 from app.errors import RiskdeskError, Unprocessable
 from app.models import AuditEvent
 from compliance import ledger
@@ -72,12 +73,12 @@ def append_event(
             raise ValueError("the payload key 'rows' is reserved for row digests")
         body["rows"] = entries
     _check_payload(body)
-    repository.lock_chain(session)
-    head = repository.chain_head(session)
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, ledger.GENESIS_HASH)
+    # Changes still pending in the session are written before the event that records them.
+    session.flush()
+    seq, prev_hash = _locked_head(session)
     occurred_at = datetime.now(UTC)
     record = ledger.LedgerRecord(
-        seq=seq,
+        seq=seq + 1,
         occurred_at=occurred_at,
         actor_type=actor.actor_type,
         actor_id=str(actor.actor_id),
@@ -88,15 +89,42 @@ def append_event(
         payload=ledger.canonical_json(body),
         prev_hash=prev_hash,
     )
-    event = AuditEvent(
-        seq=record.seq, occurred_at=occurred_at, actor_type=record.actor_type,
-        actor_id=record.actor_id, actor_role=record.actor_role, action=record.action,
-        entity_type=record.entity_type, entity_id=record.entity_id, payload=record.payload,
-        prev_hash=record.prev_hash, hash=ledger.hash_record(record),
-    )
-    session.add(event)
-    session.flush()
+    values = {
+        "seq": record.seq, "occurred_at": occurred_at, "actor_type": record.actor_type,
+        "actor_id": record.actor_id, "actor_role": record.actor_role, "action": record.action,
+        "entity_type": record.entity_type, "entity_id": record.entity_id,
+        "payload": record.payload, "prev_hash": record.prev_hash,
+        "hash": ledger.hash_record(record),
+    }
+    event = insert_row(session, AuditEvent, values)
+    _remember_head(session, (event.seq, event.hash))
     return event
+
+
+# The chain head this transaction last appended, with the transaction: while the transaction
+# lasts it holds the chain's lock, so no one else can have appended since, and its next append
+# needs neither the lock nor the head again.
+_HEAD_KEY = "riskdesk_ledger_head"
+
+
+def _current_transaction(session: Session) -> object | None:
+    # A savepoint counts as a transaction of its own: rolled back, it takes its appends along.
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """Take the chain's lock (once per transaction) and return ``(seq, hash)`` of its head."""
+    remembered = session.info.get(_HEAD_KEY)
+    transaction = _current_transaction(session)
+    if remembered is not None and transaction is not None and remembered[0] is transaction:
+        head: tuple[int, str] = remembered[1]
+        return head
+    repository.lock_chain(session)
+    return repository.chain_head(session) or (0, ledger.GENESIS_HASH)
+
+
+def _remember_head(session: Session, head: tuple[int, str]) -> None:
+    session.info[_HEAD_KEY] = (_current_transaction(session), head)
 
 
 def verify(session: Session) -> ledger.VerificationResult:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,3 +41,8 @@ def utcnow() -> datetime:
 def utc_datetime_field(**kwargs: Any) -> Any:
     """A timezone-aware timestamp column (naive on SQLite, where values are stored as UTC)."""
     return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a ``table=True`` model, for hot statements that need no ORM objects."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]

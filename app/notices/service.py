@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.audit.service import append_event
 from app.auth.principal import Principal
+from app.db import insert_row
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Decision, NoticeObligation
 from app.notices import repository
@@ -34,14 +35,13 @@ def open_for(session: Session, actor: Principal, decision: Decision,
     if decision.adverse_action is None:
         return []
     kind = notice_kind(AdverseAction(decision.adverse_action))
-    obligation = NoticeObligation(
-        id=uuid.uuid4().hex, application_id=decision.application_id, decision_id=decision.id,
-        kind=kind, status=NoticeStatus.PENDING, opened_at=now,
-        due_date=due_date(kind, now.date()),
-        missing=list(decision.record.get("incomplete", [])) if kind == NoticeKind.INCOMPLETE
-        else [])
-    session.add(obligation)
-    session.flush()
+    values = {
+        "id": uuid.uuid4().hex, "application_id": decision.application_id,
+        "decision_id": decision.id, "kind": kind, "status": NoticeStatus.PENDING,
+        "opened_at": now, "due_date": due_date(kind, now.date()),
+        "missing": list(decision.record.get("incomplete", [])) if kind == NoticeKind.INCOMPLETE
+        else []}
+    obligation = insert_row(session, NoticeObligation, values)
     append_event(session, actor, "notice.opened", "notice", obligation.id, {
         "application_id": obligation.application_id, "decision_id": decision.id,
         "kind": str(kind), "due_date": obligation.due_date.isoformat()}, rows=(obligation,))

@@ -181,20 +181,28 @@ def _loaded(version: str, artifact_sha256: str, artifact: Callable[[], str]) -> 
     return LoadedModel(version, artifact_sha256, *cached)
 
 
-def load_active_model(session: Session) -> LoadedModel:
-    """The active scorecard, parsed once per process per artifact and checked against its hash.
+def load_active(session: Session) -> tuple[LoadedModel, Policy]:
+    """The active scorecard and policy, parsed once per process and checked against their
+    digests.
 
-    Each call asks the database which model is active (so an activation takes effect at once in
-    every process) but reads the artifact only when this process has not parsed it yet.
+    Each call asks the database, in one statement, which versions are active (so an activation
+    takes effect at once in every process), but reads an artifact or a policy body only when
+    this process has not parsed it yet.
     """
-    ref = repository.active_model_ref(session)
-    if ref is None:
+    refs = repository.active_refs(session)
+    if "policy" not in refs:
+        raise ServiceUnavailable("no decision policy is active; train a model with "
+                                 "`riskdesk train` (or run `make demo`)", code="no_active_policy")
+    if "model" not in refs:
         raise ServiceUnavailable(
             "no scoring model is active; train one with `riskdesk train` (or run `make demo`)",
             code="no_active_model")
-    version, artifact_sha256 = ref
-    return _loaded(version, artifact_sha256,
-                   lambda: repository.artifact_of(session, version) or "")
+    policy_version, policy_sha256 = refs["policy"]
+    policy = _policies.get(policy_sha256) or load_policy_version(session, policy_version)
+    version, artifact_sha256 = refs["model"]
+    model = _loaded(version, artifact_sha256,
+                    lambda: repository.artifact_of(session, version) or "")
+    return model, policy
 
 
 def load_model_by_version(session: Session, version: str) -> LoadedModel:
@@ -223,14 +231,3 @@ def load_policy_version(session: Session, version: str) -> Policy:
                                      code="policy_integrity")
         policy = _policies.setdefault(row.sha256, Policy.from_json(row.body))
     return policy
-
-
-def load_active_policy(session: Session) -> Policy:
-    """The policy new applications are decided under: each call asks which one is active (so an
-    activation takes effect at once) but reads its body only when this process has not."""
-    ref = repository.active_policy_ref(session)
-    if ref is None:
-        raise ServiceUnavailable("no decision policy is active; train a model with "
-                                 "`riskdesk train` (or run `make demo`)", code="no_active_policy")
-    version, sha256 = ref
-    return _policies.get(sha256) or load_policy_version(session, version)

@@ -1,6 +1,7 @@
 """The permission table: every action admits its roles, routes record their action, and
 docs/api.md carries the table as the code has it."""
 
+import asyncio
 from typing import Annotated
 
 import pytest
@@ -46,10 +47,10 @@ def test_require_action_admits_exactly_the_tables_roles(action):
     for role in Role:
         actor = Principal("user", "1", role)
         if role in PERMISSIONS[action]:
-            assert check(actor) is actor
+            assert asyncio.run(check(actor)) is actor
         else:
             with pytest.raises(Forbidden):
-                check(actor)
+                asyncio.run(check(actor))
 
 
 def test_a_route_declaring_nothing_has_no_action_or_roles():
