@@ -100,6 +100,26 @@ class Signatory:
 
 
 @dataclass(frozen=True)
+class Coefficient:
+    """A characteristic's logistic regression coefficient (on its WoE)."""
+
+    characteristic: str
+    coefficient: float
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the scorecard was built and scaled (SR 11-7: the model's design and theory)."""
+
+    description: str
+    intercept: float
+    base_score: float
+    base_odds: float
+    pdo: float
+    coefficients: Sequence[Coefficient] = ()
+
+
+@dataclass(frozen=True)
 class Cutoff:
     """A policy score floor: at or above ``min_score`` an application reaches ``label``."""
 
@@ -136,6 +156,7 @@ class ModelValidationInput:
     # sensitivity table.
     cutoffs: Sequence[Cutoff] = ()
     monitoring_plan: Sequence[MonitoringItem] = ()
+    method: Method | None = None
 
     def __post_init__(self) -> None:
         lengths = {len(self.y_bad), len(self.score), len(self.probability_of_default)}
@@ -162,6 +183,7 @@ def build_model_validation_report(report: ModelValidationInput,
         para(f"Generated {fmt_datetime(report.generated_at)}", "subtitle"),
         para("1. Purpose and data", "h1"),
         *_purpose_and_data(report),
+        *_method(report.method),
         para("2. Characteristics and binning", "h1"),
         *_characteristics(report.characteristics),
         para("3. Performance", "h1"),
@@ -201,6 +223,23 @@ def _purpose_and_data(report: ModelValidationInput) -> list[Flowable]:
         ("Ledger head", mono_lines(f"seq {report.ledger_head.seq} {report.ledger_head.hash}", 80)),
     ]
     return [para(report.purpose), key_value_table(pairs)]
+
+
+def _method(method: Method | None) -> list[Flowable]:
+    if method is None:
+        return []
+    rows = [[c.characteristic, fmt_num(c.coefficient, 4)] for c in method.coefficients]
+    return [
+        para("Method and coefficients", "h2"),
+        para(method.description),
+        key_value_table([
+            ("Intercept", fmt_num(method.intercept, 4)),
+            ("Scaling", f"{fmt_num(method.base_score, 0)} points at {fmt_num(method.base_odds, 0)}"
+                        f":1 good:bad odds; {fmt_num(method.pdo, 0)} points to double the odds"),
+        ]),
+        *([data_table(["Characteristic (WoE)", "Coefficient"], rows, numeric=[1],
+                      widths=[3.6 * inch, 1.2 * inch])] if rows else []),
+    ]
 
 
 def _characteristics(characteristics: Sequence[Characteristic]) -> list[Flowable]:

@@ -176,6 +176,12 @@ def test_model_validation_report_shows_data_bins_performance_and_fairness(
     assert (f"Cut-offs as set: low (approve) from {f.APPROVE_FROM:.1f}, medium (refer) from "
             f"{f.DECLINE_BELOW:.1f}") in text
     assert "Not yet validated" in text and "Ongoing monitoring plan" in text
+    # The method and each characteristic's coefficient, from the deployed artifact.
+    artifact = json.loads(model.artifact)
+    assert "Method and coefficients" in text and "weight of evidence" in text
+    assert f"Intercept {artifact['intercept']:.4f}" in text
+    for characteristic in artifact["characteristics"]:
+        assert f"{characteristic['name']} {characteristic['coefficient']:.4f}" in text
     assert report["parameters"]["policy_version"] == f.POLICY_VERSION
     assert f"Ledger head seq {report['ledger_head_seq']} hash {report['ledger_head_hash']}" in text
 

@@ -16,9 +16,11 @@ from compliance.reports import (
     BinRow,
     CalibrationRow,
     Characteristic,
+    Coefficient,
     Cutoff,
     DataSummary,
     LedgerHead,
+    Method,
     ModelValidationInput,
     PerformanceSummary,
     Signatory,
@@ -83,6 +85,20 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
                               signed_on=model.trained_at.date()),
         cutoffs=_cutoffs(session, policy_version),
         monitoring_plan=monitoring_plan(),
+        method=Method(
+            description=(
+                "Each characteristic is binned by optimal binning (optbinning), constrained to "
+                "a monotonic trend where the data support one; each bin is replaced by its "
+                "weight of evidence (WoE); a logistic regression on the WoE values estimates "
+                "the log-odds of a bad outcome; points are the regression's terms scaled by "
+                "points-to-double-the-odds (PDO). The deployed scorecard is the compiled table "
+                "of points per bin, which reproduces the trained model's scores exactly."),
+            intercept=float(artifact["intercept"]),
+            base_score=float(artifact["scaling"]["base_score"]),
+            base_odds=float(artifact["scaling"]["base_odds"]),
+            pdo=float(artifact["scaling"]["pdo"]),
+            coefficients=[Coefficient(c["name"], float(c["coefficient"]))
+                          for c in artifact["characteristics"]]),
     )
 
 
