@@ -4,11 +4,12 @@ period aggregates of the compliance report, and the ledger prefix a report was b
 from __future__ import annotations
 
 import itertools
+import json
 from contextlib import closing
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
@@ -102,7 +103,7 @@ def period_applications(session: Session, start: datetime,
                         end: datetime) -> list[tuple[Any, ...]]:
     """(id, submitted_at, status, outcome, sex, age band, national origin, marital status) of
     the applications submitted in ``[start, end)``."""
-    rows = session.execute(
+    rows = session.connection().execute(
         sa_select(col(Application.id), col(Application.submitted_at), col(Application.status),
                   col(Application.outcome), col(ApplicationMonitoring.sex),
                   col(ApplicationMonitoring.age_band), col(ApplicationMonitoring.national_origin),
@@ -118,14 +119,26 @@ def decisions_of_period_applications(session: Session, start: datetime,
                                      end: datetime) -> list[tuple[Any, ...]]:
     """(application id, kind, outcome, decided by, their role, reasons, knock-outs, offered
     amount, offered APR) of every decision of the applications submitted in ``[start, end)``,
-    in order per application. Plain rows with the record's parts extracted by the database:
-    a quarter holds hundreds of thousands."""
+    in order per application.
+
+    Plain rows, with the record's parts extracted by the database as text, and only where they
+    can matter (a decline's reasons, an approval's terms): a quarter holds hundreds of thousands
+    of decisions, and decoding every record's JSON would cost more than everything else. The
+    reasons and knock-outs are JSON text, decoded by the caller for the decisions it uses.
+    """
     record = col(Decision.record)
-    rows = session.execute(
-        sa_select(col(Decision.application_id), col(Decision.kind), col(Decision.outcome),
-                  col(Decision.decided_by), col(Decision.decided_by_role), record["reasons"],
-                  record["knockouts"], record["terms"]["amount"].as_string(),
-                  record["terms"]["apr"].as_string())
+    outcome = col(Decision.outcome)
+
+    def when(wanted: str, value: Any) -> Any:
+        return case((outcome == wanted, value), else_=None)
+
+    rows = session.connection().execute(
+        sa_select(col(Decision.application_id), col(Decision.kind), outcome,
+                  col(Decision.decided_by), col(Decision.decided_by_role),
+                  when("decline", record["reasons"].as_string()),
+                  when("decline", record["knockouts"].as_string()),
+                  when("approve", record["terms"]["amount"].as_string()),
+                  when("approve", record["terms"]["apr"].as_string()))
         .join(Application, col(Application.id) == col(Decision.application_id))
         .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
         .order_by(col(Decision.application_id), col(Decision.created_at), col(Decision.id))
@@ -137,7 +150,7 @@ def notices_of_period_applications(session: Session, start: datetime,
                                    end: datetime) -> list[tuple[Any, ...]]:
     """(kind, status, due date, delivered at) of the notices of the applications submitted in
     ``[start, end)``."""
-    rows = session.execute(
+    rows = session.connection().execute(
         sa_select(col(NoticeObligation.kind), col(NoticeObligation.status),
                   col(NoticeObligation.due_date), col(NoticeObligation.delivered_at))
         .join(Application, col(Application.id) == col(NoticeObligation.application_id))
@@ -195,12 +208,12 @@ def reason_lists(session: Session, start: datetime,
     """(reasons, knock-outs) of every decision of the period that is not an approval (an
     approval states none)."""
     record = col(Decision.record)
-    # The two lists only, extracted by the database: the whole record (derivation, inputs'
-    # characteristics) is many times larger to fetch and decode.
-    rows = session.execute(
-        sa_select(record["reasons"], record["knockouts"])
+    # The two lists only, extracted by the database as text: the whole record (derivation,
+    # inputs' characteristics) is many times larger to fetch and decode.
+    rows = session.connection().execute(
+        sa_select(record["reasons"].as_string(), record["knockouts"].as_string())
         .where(_in_period(start, end), col(Decision.outcome) != "approve")).all()
-    return [(r[0] or [], r[1] or []) for r in rows]
+    return [(json.loads(r[0]) if r[0] else [], json.loads(r[1]) if r[1] else []) for r in rows]
 
 
 # --- Ledger -------------------------------------------------------------------------------------

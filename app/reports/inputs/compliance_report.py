@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -114,7 +115,7 @@ def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetim
             groups={k: v for k, v in (("sex", sex), ("age_band", age),
                                       ("national_origin", origin),
                                       ("marital_status", marital)) if v is not None},
-            denial_codes=[r["code"] for r in [*(reasons or []), *(knockouts or [])]]
+            denial_codes=[r["code"] for r in [*_json_list(reasons), *_json_list(knockouts)]]
             if outcome == "decline" else [],
             offered_amount=Decimal(amount) if amount else None,
             offered_apr=Decimal(apr) if apr else None))
@@ -128,6 +129,10 @@ def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetim
                for kind, status, due, delivered
                in repository.notices_of_period_applications(session, start, end)]
     return period_figures(apps, reviews, notices, cutoff=cutoff, label=label)
+
+
+def _json_list(text: str | None) -> list[Any]:
+    return json.loads(text) if text else []
 
 
 def _name(session: Session, actor_id: str) -> str:
