@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +22,7 @@ from app.audit.endpoints import router as audit_router
 from app.auth.endpoints import public_router as auth_public_router
 from app.auth.endpoints import router as auth_router
 from app.auth.permissions import declared_roles
+from app.db import get_engine, start_checkpoints
 from app.errors import RiskdeskError, error_body
 from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
@@ -150,9 +153,21 @@ def check_every_route_declares_roles(app: FastAPI) -> int:
     return checked
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Start-up and shut-down of a serving process: SQLite's log is checkpointed meanwhile."""
+    checkpointer = start_checkpoints(get_engine())
+    try:
+        yield
+    finally:
+        if checkpointer is not None:
+            checkpointer.stop()
+
+
 def create_app() -> FastAPI:
     """Build the riskdesk API."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="riskdesk",
         version="0.1.0",
         description="Credit risk assessment and compliance: scorecard decisions with specific "
