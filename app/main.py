@@ -26,6 +26,7 @@ from app.auth.endpoints import public_router as auth_public_router
 from app.auth.endpoints import router as auth_router
 from app.auth.permissions import declared_roles
 from app.config import get_settings
+from app.db import get_engine, start_checkpoints
 from app.errors import RiskdeskError, error_body
 from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
@@ -161,13 +162,17 @@ def check_every_route_declares_roles(app: FastAPI) -> int:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the ledger's checkpointer while the app serves (not with CHECKPOINT_POLL_SECONDS=0)."""
+    """Start-up and shut-down of a serving process: the ledger's checkpointer runs (not with
+    CHECKPOINT_POLL_SECONDS=0), and SQLite's log is checkpointed from a thread of its own."""
     settings = get_settings()
     task = (asyncio.create_task(run_checkpoints(app, settings))
             if settings.checkpoint_poll_seconds > 0 else None)
+    wal = start_checkpoints(get_engine())
     try:
         yield
     finally:
+        if wal is not None:
+            wal.stop()
         if task is not None:
             task.cancel()
             with suppress(asyncio.CancelledError):
