@@ -237,6 +237,7 @@ class Server:
     process: subprocess.Popen
     token: str = ""
     one: list[float] = field(default_factory=list)  # 1 client: latencies
+    one_elapsed: float = 0.0
     many: list[float] = field(default_factory=list)  # N clients: latencies
     many_elapsed: float = 0.0
     cpu: float = 0.0  # server CPU seconds over every measured request
@@ -249,7 +250,9 @@ class Server:
 
     def measure(self, docs_one: list[dict], docs_many: list[dict], clients: int) -> None:
         before = _cpu_seconds(self.process.pid)
-        self.one += run_clients(self.port, self.token, docs_one, 1)[0]
+        latencies, elapsed = run_clients(self.port, self.token, docs_one, 1)
+        self.one += latencies
+        self.one_elapsed += elapsed
         latencies, elapsed = run_clients(self.port, self.token, docs_many, clients)
         self.cpu += _cpu_seconds(self.process.pid) - before
         self.many += latencies
@@ -259,6 +262,10 @@ class Server:
     @property
     def rate(self) -> float:
         return len(self.many) / self.many_elapsed
+
+    @property
+    def rate_one(self) -> float:
+        return len(self.one) / self.one_elapsed
 
 
 def _ms(values: list[float], q: int) -> float:
@@ -334,16 +341,18 @@ def side_by_side(backend: str, postgres: str | None, trees: list[tuple[str, Path
 def report(backend: str, servers: list[Server], clients: int) -> None:
     print(f"\n{backend}: {servers[0].requests // 2} requests per case per server, "
           f"alternating")
-    print(f"  {'code':<12} {'1 client p50':>12} {'p99':>8} | {clients} clients "
+    print(f"  {'code':<12} {'1 client p50':>12} {'p99':>8} {'per s':>6} | {clients} clients "
           f"{'decisions/s':>11} {'p50':>8} {'p99':>8} | server CPU/decision")
     for s in servers:
-        print(f"  {s.label:<12} {_ms(s.one, 50):9.1f} ms {_ms(s.one, 99):5.1f} ms | "
+        print(f"  {s.label:<12} {_ms(s.one, 50):9.1f} ms {_ms(s.one, 99):5.1f} ms "
+              f"{s.rate_one:6.0f} | "
               f"{s.rate:21.1f} {_ms(s.many, 50):5.1f} ms {_ms(s.many, 99):5.1f} ms | "
               f"{s.cpu / s.requests * 1000:6.2f} ms")
     if len(servers) == 2:
         old, new = servers
         print(f"  {'ratio':<12} {_ms(old.one, 50) / _ms(new.one, 50):10.1f}× "
-              f"{_ms(old.one, 99) / _ms(new.one, 99):6.1f}× | "
+              f"{_ms(old.one, 99) / _ms(new.one, 99):6.1f}× "
+              f"{new.rate_one / old.rate_one:5.1f}× | "
               f"{new.rate / old.rate:20.1f}× {_ms(old.many, 50) / _ms(new.many, 50):6.1f}× "
               f"{_ms(old.many, 99) / _ms(new.many, 99):6.1f}× | "
               f"{old.cpu / old.requests / (new.cpu / new.requests):6.1f}×")
