@@ -177,8 +177,7 @@ def build_compliance_report(report: ComplianceReportInput,
         *_comparison(report.figures.summary if report.figures else None, report.previous),
         para("10. Ledger verification", "h1"),
         *_ledger(report.ledger_verification, report.checkpoint),
-        para("11. Sign-off", "h1"),
-        *_signoff(report.signoff),
+        KeepTogether([para("11. Sign-off", "h1"), *_signoff(report.signoff)]),
     ]
     return build_pdf(
         story,
