@@ -36,7 +36,6 @@ from app.reports.building import (
 )
 from app.reports.schemas import ReportCreate, ReportKind
 from app.subjects import service as subjects
-from app.subjects.crypto import Binding
 from app.subjects.service import PersonalDataErased, SealedValueInvalid
 from compliance import ledger
 from compliance.reports import LedgerHead
@@ -47,11 +46,6 @@ class ReportIntegrityError(Conflict):
     code = "report_integrity"
 
 
-def _binding(column: str, digest: str) -> Binding:
-    # A report's id is assigned when it is inserted; its content digest names it before that.
-    return Binding("reports", digest, column)
-
-
 def _sealed(session: Session, settings: Settings, application_id: str | None, column: str,
             digest: str, data: bytes) -> bytes:
     """What a report on an application stores names its applicant (the notice's PDF and its
@@ -59,16 +53,14 @@ def _sealed(session: Session, settings: Settings, application_id: str | None, co
     they are."""
     if application_id is None:
         return data
-    subject_id = subjects.identity_row(session, application_id).subject_id
-    return subjects.seal_bytes(session, settings, subject_id, _binding(column, digest), data)
+    return subjects.seal_report(session, settings, application_id, digest, data, column)
 
 
 def _opened(session: Session, settings: Settings, report: Report, column: str, digest: str,
             data: bytes) -> bytes:
     if report.application_id is None:
         return data
-    subject_id = subjects.identity_row(session, report.application_id).subject_id
-    return subjects.open_bytes(session, settings, subject_id, _binding(column, digest), data)
+    return subjects.open_report(session, settings, report.application_id, digest, data, column)
 
 
 def pdf_of(session: Session, settings: Settings, report: Report) -> bytes:

@@ -276,18 +276,20 @@ def personal_data_of(session: Session, settings: Settings, application_id: str,
 # --- Reports that name an applicant -------------------------------------------------------------
 
 
-def report_binding(sha256: str) -> Binding:
-    # A report's id is assigned when it is inserted; its content digest names it before that.
-    return Binding("reports", sha256, "pdf")
+def report_binding(sha256: str, column: str = "pdf") -> Binding:
+    """Where a part of a report on an application is stored: its PDF, or the input manifest
+    it was built from. A report's id is assigned when it is inserted; the part's content
+    digest names it before that."""
+    return Binding("reports", sha256, column)
 
 
 def seal_report(session: Session, settings: Settings, application_id: str, sha256: str,
-                pdf: bytes) -> bytes:
+                data: bytes, column: str = "pdf") -> bytes:
     subject_id = identity_row(session, application_id).subject_id
-    return seal_bytes(session, settings, subject_id, report_binding(sha256), pdf)
+    return seal_bytes(session, settings, subject_id, report_binding(sha256, column), data)
 
 
 def open_report(session: Session, settings: Settings, application_id: str, sha256: str,
-                sealed: bytes) -> bytes:
+                sealed: bytes, column: str = "pdf") -> bytes:
     subject_id = identity_row(session, application_id).subject_id
-    return open_bytes(session, settings, subject_id, report_binding(sha256), sealed)
+    return open_bytes(session, settings, subject_id, report_binding(sha256, column), sealed)
