@@ -22,22 +22,15 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import NotFound
-from app.models import Application, AuditEvent, Report, User
+from app.models import Application, AuditEvent, Report
 from app.notices import repository as notices_repository
 from app.reports import service as reports_service
+from app.users import repository as users
 
 
-def _people(session: Session, ids: set[str]) -> dict[str, dict[str, Any]]:
-    """Users by id, as name and role today (what an auditor needs to find the person)."""
-    numeric = sorted(int(i) for i in ids if i.isdigit())
-    rows = session.exec(select(User).where(col(User.id).in_(numeric))).all() if numeric else []
-    return {str(u.id): {"username": u.username, "role": str(u.role)} for u in rows}
-
-
-def _actor(actor_id: str, acted_as: str, people: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _actor(actor_id: str, acted_as: str, people: dict[str, tuple[str, str]]) -> dict[str, Any]:
     person = people.get(actor_id)
-    return {"id": actor_id, "name": person["username"] if person else actor_id,
-            "acted_as": acted_as}
+    return {"id": actor_id, "name": person[0] if person else actor_id, "acted_as": acted_as}
 
 
 def _events(session: Session, application_id: str, notice_ids: list[str],
@@ -66,7 +59,7 @@ def trail(session: Session, settings: Settings, actor: Principal,
                                 .order_by(col(Report.id))).all())
     events = _events(session, application_id, [n.id for n in notices],
                      [r.id for r in reports if r.id is not None])
-    people = _people(session, {e.actor_id for e in events} | {d.decided_by for d in decisions}
+    people = users.people(session, {e.actor_id for e in events} | {d.decided_by for d in decisions}
                      | {application.submitted_by})
 
     chain = ledger_service.verify(session)

@@ -22,7 +22,6 @@ from app.models import (
     Decision,
     NoticeObligation,
     Report,
-    User,
 )
 from compliance import ledger
 
@@ -157,14 +156,6 @@ def notices_of_period_applications(session: Session, start: datetime,
         .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
     ).all()
     return [tuple(r) for r in rows]
-
-
-def usernames(session: Session, ids: set[str]) -> dict[str, str]:
-    numeric = sorted(int(i) for i in ids if i.isdigit())
-    if not numeric:
-        return {}
-    rows = session.exec(select(User.id, User.username).where(col(User.id).in_(numeric))).all()
-    return {str(r[0]): r[1] for r in rows}
 
 
 def automated_counts(session: Session, start: datetime,

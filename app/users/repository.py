@@ -11,6 +11,17 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.id))).all())
 
 
+def people(session: Session, actor_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """(username, role) of the users among ``actor_ids`` (ledger and decision actor ids; the
+    ids of systems and API keys are not users and are left out)."""
+    numeric = sorted(int(i) for i in actor_ids if i.isdigit())
+    if not numeric:
+        return {}
+    rows = session.exec(select(User.id, User.username, User.role)
+                        .where(col(User.id).in_(numeric))).all()
+    return {str(r[0]): (r[1], str(r[2])) for r in rows}
+
+
 def username_taken(session: Session, username: str) -> bool:
     return session.exec(select(User.id).where(User.username == username)).first() is not None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from app.fairness import service as fairness
 from app.models import Decision
 from app.reports import repository
 from app.reports.repository import OVERRIDE_KINDS
+from app.users import repository as users
 from compliance import ledger
 from compliance.reports import (
     ComplianceReportInput,
@@ -99,7 +100,8 @@ def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetim
     decisions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in repository.decisions_of_period_applications(session, start, end):
         decisions[row[0]].append(row)
-    names = repository.usernames(session, {d[3] for ds in decisions.values() for d in ds})
+    names = {i: p[0] for i, p in users.people(
+        session, {d[3] for ds in decisions.values() for d in ds}).items()}
     pending_statuses = {str(s) for s in PENDING_STATUSES}
     apps, reviews = [], []
     for (app_id, submitted_at, status, outcome, sex, age, origin,
@@ -109,7 +111,7 @@ def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetim
             continue
         _, _, _, _, _, reasons, knockouts, amount, apr = made[-1]
         apps.append(ApplicationRow(
-            application_id=app_id, submitted_at=_aware(submitted_at), status=status,
+            application_id=app_id, submitted_at=submitted_at, status=status,
             automated_outcome=made[0][2], final_outcome=outcome,
             pending=status in pending_statuses,
             groups={k: v for k, v in (("sex", sex), ("age_band", age),
@@ -125,7 +127,7 @@ def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetim
                     application_id=app_id, kind=kind, from_outcome=before[2],
                     to_outcome=to_outcome, by_name=names.get(by, by), by_role=role))
     notices = [NoticeRow(kind=kind, status=status, due_date=due,
-                         delivered_on=_aware(delivered).date() if delivered else None)
+                         delivered_on=delivered.date() if delivered else None)
                for kind, status, due, delivered
                in repository.notices_of_period_applications(session, start, end)]
     return period_figures(apps, reviews, notices, cutoff=cutoff, label=label)
@@ -136,12 +138,8 @@ def _json_list(text: str | None) -> list[Any]:
 
 
 def _name(session: Session, actor_id: str) -> str:
-    return repository.usernames(session, {actor_id}).get(actor_id, actor_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive UTC datetimes.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    person = users.people(session, {actor_id}).get(actor_id)
+    return person[0] if person else actor_id
 
 
 def decision_counts(rows: list[tuple[str, str | None, int]]

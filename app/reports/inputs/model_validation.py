@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.fairness import service as fairness
-from app.reports import repository
 from app.scoring.service import load_policy_version
+from app.users import repository as users
 from compliance.monitoring import monitoring_plan
 from compliance.reports import (
     BinRow,
@@ -103,7 +103,8 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
 
 
 def _name(session: Session, actor_id: str) -> str:
-    return repository.usernames(session, {actor_id}).get(actor_id, actor_id)
+    person = users.people(session, {actor_id}).get(actor_id)
+    return person[0] if person else actor_id
 
 
 def _cutoffs(session: Session, policy_version: str | None) -> list[Cutoff]:
