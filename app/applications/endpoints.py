@@ -111,9 +111,11 @@ async def submit_application(
                 notices_repository.of_application(session, application.id),
                 subjects.personal_data_of(session, settings, application.id, decisions))
         assert submission.decision is not None  # a new submission always carries its decision
+        assert submission.subject_id is not None
+        # Just sealed under the subject's key: held, and a new decision has no note yet.
         return submission, _application_public(
             application, [submission.decision], submission.notices,
-            subjects.personal_data_of(session, settings, application.id, []))
+            subjects.PersonalData(submission.subject_id, False, {}))
 
     # One worker-thread hand-off for the whole unit of work: decide, store, answer, commit.
     submission, answer = await commit_in_worker(session, decide_and_store)

@@ -54,13 +54,15 @@ DUPLICATE_WINDOW = timedelta(days=90)
 
 @dataclass(frozen=True)
 class Submission:
-    """A submitted application, its automated decision row and the notices it opened; a
-    replayed idempotent retry carries only the application."""
+    """A submitted application, its automated decision row, the notices it opened and the data
+    subject its personal data is sealed for; a replayed idempotent retry carries only the
+    application."""
 
     application: Application
     decision: Decision | None
     replayed: bool
     notices: list[NoticeObligation] = field(default_factory=list)
+    subject_id: str | None = None
 
 
 def _json_default(value: Any) -> Any:
@@ -159,7 +161,7 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "name_dob_digest": name_dob_digest, "model_version": model.version,
         "policy_version": policy.version, "inputs": kept_inputs},
         {"inputs": as_json["inputs"], "characteristics": as_json["characteristics"]})
-    subjects.keep_identity(session, settings, application, body)
+    identity = subjects.keep_identity(session, settings, application, body)
     # No monitoring block is every voluntary field not provided.
     monitoring = body.monitoring or Monitoring()
     insert_row(session, ApplicationMonitoring, {
@@ -196,7 +198,7 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "applicant_digest": national_id_digest or name_dob_digest,
         "notice_ids": [n.id for n in notices],
         "duplicate_of": [d["application_id"] for d in duplicates]}, rows=(application, row))
-    return Submission(application, row, False, notices)
+    return Submission(application, row, False, notices, identity.subject_id)
 
 
 def initial_status(record: DecisionRecord) -> ApplicationStatus:
