@@ -6,20 +6,18 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from app.applications.cli import applications_cli, trail_command
 from app.audit.cli import audit_cli, checkpoint_if_due
+from app.cli_errors import settings_or_exit
 from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
 from app.scoring.cli import train as train_command
 from app.subjects.cli import keys_cli, retention_cli, subjects_cli
-
-if TYPE_CHECKING:
-    from app.config import Settings
 
 cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit trail.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -40,16 +38,6 @@ DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
               "compliance": "compliance_officer", "auditor": "auditor", "admin": "admin"}
 
 
-def _settings() -> Settings:
-    from app.config import InsecureSettingsError, get_settings
-
-    try:
-        return get_settings()
-    except InsecureSettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
 @cli.command()
 def serve(
     host: str = "127.0.0.1",
@@ -68,7 +56,7 @@ def serve(
     from app.errors import RiskdeskError
     from app.subjects.keys import keyring
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         settings.check_ready_to_serve()
         keyring(settings)  # the master keys: valid, or created on first use
@@ -169,7 +157,7 @@ def users_create(
     from app.users.schemas import UserCreate
     from app.users.service import create_user
 
-    _settings()
+    settings_or_exit()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from app.cli_errors import cli_errors
+
 applications_cli = typer.Typer(help="Stored applications and their decisions.",
                                no_args_is_help=True)
 
@@ -21,14 +23,9 @@ def replay_command(
     from app.audit.cli import checkpoint_if_due
     from app.auth.principal import Principal
     from app.db import session_scope
-    from app.errors import RiskdeskError
 
-    try:
-        with session_scope() as session:
-            result = replay(session, Principal.system("cli"), application_id)
-    except RiskdeskError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(2) from exc
+    with cli_errors(), session_scope() as session:
+        result = replay(session, Principal.system("cli"), application_id)
     checkpoint_if_due()
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
@@ -51,17 +48,14 @@ def trail_command(
     verified), and the proof that the events sit in the verified chain. Exit 1 when the proof
     or a report's verification fails."""
     from app.applications.trail import trail
+    from app.audit.cli import checkpoint_if_due
     from app.auth.principal import Principal
     from app.config import get_settings
     from app.db import session_scope
-    from app.errors import RiskdeskError
 
-    try:
-        with session_scope() as session:
-            found = trail(session, get_settings(), Principal.system("cli"), application_id)
-    except RiskdeskError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(2) from exc
+    with cli_errors(), session_scope() as session:
+        found = trail(session, get_settings(), Principal.system("cli"), application_id)
+    checkpoint_if_due()  # reading a trail is recorded in the ledger
     reports_ok = all(r["verification"]["ok"] for r in found["reports"])
     if as_json:
         typer.echo(json.dumps(found, indent=2, default=str))

@@ -9,17 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from app.cli_errors import settings_or_exit
+
 audit_cli = typer.Typer(help="The audit ledger.", no_args_is_help=True)
-
-
-def _settings() -> Any:
-    from app.config import InsecureSettingsError, get_settings
-
-    try:
-        return get_settings()
-    except InsecureSettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
 
 
 def _engine() -> Any:
@@ -104,7 +96,7 @@ def verify(
     from app.db import session_scope
     from app.errors import RiskdeskError
 
-    settings = _settings()
+    settings = settings_or_exit()
     result = service.verify_ledger(_engine(), settings, deep_rows=deep)
     if checkpoint is not None:
         try:
@@ -142,7 +134,7 @@ def checkpoint(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
     from app.audit.checkpoints import FILE_NAME, LedgerContradictsCheckpoint
     from app.audit.service import take_checkpoint
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         taken = take_checkpoint(_engine(), settings)
     except LedgerContradictsCheckpoint as exc:

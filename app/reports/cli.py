@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from app.cli_errors import cli_errors
+
 report_cli = typer.Typer(help="Regulatory PDF reports (stored and ledgered).",
                          no_args_is_help=True)
 
@@ -19,32 +21,19 @@ Out = Annotated[Path, typer.Option("--out", help="Where to write the PDF.", dir_
 
 
 def _create(out: Path, **body: Any) -> None:
-    from pydantic import ValidationError
-
     from app.audit.cli import checkpoint_if_due
     from app.auth.principal import Principal
-    from app.config import InsecureSettingsError, get_settings
+    from app.config import get_settings
     from app.db import session_scope
-    from app.errors import RiskdeskError
     from app.reports.schemas import ReportCreate
     from app.reports.service import create_report, pdf_of
 
-    try:
+    with cli_errors():
         settings = get_settings()
         request = ReportCreate(**body)
         with session_scope() as session:
             report = create_report(session, settings, Principal.system("cli"), request)
             pdf = pdf_of(session, settings, report)
-    except InsecureSettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except ValidationError as exc:
-        for err in exc.errors():
-            typer.echo(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
-        raise typer.Exit(2) from exc
-    except RiskdeskError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(2) from exc
     checkpoint_if_due()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
@@ -103,16 +92,16 @@ def verify(
     """
     import json
 
+    from app.audit.cli import checkpoint_if_due
     from app.auth.principal import Principal
-    from app.config import InsecureSettingsError, get_settings
+    from app.config import get_settings
     from app.db import session_scope
-    from app.errors import RiskdeskError
     from app.reports import service
 
     if (report_id is None) == (pdf is None):
         typer.echo("error: give exactly one of --id N or --pdf FILE", err=True)
         raise typer.Exit(2)
-    try:
+    with cli_errors():
         with session_scope() as session:
             if pdf is not None:
                 found = service.find_by_pdf(session, pdf.read_bytes())
@@ -141,10 +130,5 @@ def verify(
                     for name, check in result.checks.items():
                         typer.echo(f"  {'ok  ' if check['ok'] else 'FAIL'} {name}: "
                                    f"{check['detail']}")
-    except InsecureSettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except RiskdeskError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(2) from exc
+    checkpoint_if_due()  # a verification is recorded in the ledger
     raise typer.Exit(0 if ok else 1)

@@ -9,12 +9,13 @@ who requests and who approves. The retention run and key rotation act as the ser
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
+
+from app.cli_errors import cli_errors
 
 subjects_cli = typer.Typer(help="Data subjects: erasure, legal holds.", no_args_is_help=True)
 retention_cli = typer.Typer(help="Retention of personal data.", no_args_is_help=True)
@@ -24,27 +25,6 @@ T = TypeVar("T")
 Reason = Annotated[str, typer.Option("--reason", help="Why (a case reference, not a name).")]
 As = Annotated[str, typer.Option("--as", help="Your username (an admin; for holds, an admin "
                                               "or compliance officer).")]
-
-
-@contextmanager
-def _errors_exit() -> Iterator[None]:
-    from pydantic import ValidationError
-
-    from app.config import InsecureSettingsError
-    from app.errors import RiskdeskError
-
-    try:
-        yield
-    except InsecureSettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except ValidationError as exc:
-        for err in exc.errors():
-            typer.echo(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
-        raise typer.Exit(2) from exc
-    except RiskdeskError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(2) from exc
 
 
 def _as_user(username: str, action_name: str, work: Callable[..., T]) -> T:
@@ -71,7 +51,7 @@ def erase(
     from app.subjects import erasure
     from app.subjects.schemas import ErasureCreate
 
-    with _errors_exit():
+    with cli_errors():
         body = ErasureCreate(reason=reason, acknowledge_retention=acknowledge_retention)
         outcome = _as_user(username, "subject.erase", lambda session, actor: erasure.erase(
             session, actor, subject_id, reason=body.reason,
@@ -89,7 +69,7 @@ def _hold(subject_id: str, reason: str, username: str, setting: bool) -> None:
     from app.subjects.schemas import LegalHoldChange
 
     change = erasure.set_legal_hold if setting else erasure.release_legal_hold
-    with _errors_exit():
+    with cli_errors():
         body = LegalHoldChange(reason=reason)
         _as_user(username, "subject.legal_hold",
                  lambda session, actor: change(session, actor, subject_id, body.reason))
@@ -126,7 +106,7 @@ def retention_run(
     from app.db import session_scope
     from app.subjects import retention
 
-    with _errors_exit():
+    with cli_errors():
         settings = get_settings()
         with session_scope() as session:
             result = retention.run(session, settings, Principal.system("retention"),
@@ -156,7 +136,7 @@ def keys_status() -> None:
     from app.db import session_scope
     from app.subjects import rotation
 
-    with _errors_exit():
+    with cli_errors():
         settings = get_settings()
         with session_scope() as session:
             found = rotation.status(session, settings)
@@ -178,7 +158,7 @@ def keys_rotate() -> None:
     from app.db import session_scope
     from app.subjects import rotation
 
-    with _errors_exit():
+    with cli_errors():
         settings = get_settings()
         with session_scope() as session:
             active, moved = rotation.rotate(session, settings, Principal.system("keys"))
@@ -195,7 +175,7 @@ def keys_retire(key_id: Annotated[str, typer.Argument(help="The master key's id 
     from app.db import session_scope
     from app.subjects import rotation
 
-    with _errors_exit():
+    with cli_errors():
         settings = get_settings()
         with session_scope() as session:
             rotation.retire(session, settings, Principal.system("keys"), key_id)
