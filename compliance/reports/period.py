@@ -23,7 +23,7 @@ GROUP_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("sex", "Sex"), ("age_band", "Age band"), ("national_origin", "National origin"),
     ("marital_status", "Marital status"))
 # Ageing of referrals still waiting at the cut-off, in days since submission.
-AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+WAITING_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("0-7 days", 0, 7), ("8-30 days", 8, 30), ("31-60 days", 31, 60), ("over 60 days", 61, None))
 DENIAL_REASONS_PER_GROUP = 3
 
@@ -166,10 +166,10 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _age_band(days: int) -> str:
-    for label, low, high in AGE_BANDS:
+    for label, low, high in WAITING_BANDS:
         if days >= low and (high is None or days <= high):
             return label
-    return AGE_BANDS[-1][0]
+    return WAITING_BANDS[-1][0]
 
 
 def _groups(apps: Sequence[ApplicationRow]) -> list[tuple[str, str, list[ApplicationRow]]]:
@@ -192,7 +192,7 @@ def period_figures(apps: Sequence[ApplicationRow], reviews: Sequence[ReviewRow],
     pending = [a for a in apps if a.pending]
     # Whole days waited; a cut-off stamped to the second may precede a submission that second.
     ages = [max(0, (cutoff - a.submitted_at).days) for a in pending]
-    band_counts = {band: 0 for band, _, _ in AGE_BANDS}
+    band_counts = {band: 0 for band, _, _ in WAITING_BANDS}
     for days in ages:
         band_counts[_age_band(days)] += 1
 
