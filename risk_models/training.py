@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from risk_models.artifact import CompiledScorecard
+from risk_models.benchmarking import Fold, benchmark_row, run_benchmarks
 from risk_models.columns import (
     ColumnPlan,
     ProtectedFeatureError,
@@ -32,6 +33,7 @@ from risk_models.columns import (
 from risk_models.compilation import binning_tables, compile_scorecard
 from risk_models.evaluation import calibration_table, ks_statistic, roc_auc
 from risk_models.scorecard_params import ScorecardParams
+from risk_models.stability import stability_record
 
 __all__ = [
     "ProtectedFeatureError",
@@ -56,6 +58,9 @@ class TrainingResult:
         ``n_rows``, ``n_bad``, ``bad_rate``, ``cv_auc``, ``cv_auc_std``, ``cv_fold_aucs``,
         ``gini`` (``2 * cv_auc - 1``), ``ks`` and ``oof_auc`` (first CV round's out-of-fold
         predictions), ``holdout_auc``, ``holdout_gini``, ``holdout_ks``, ``holdout_rows``,
+        ``stability`` (score PSI and characteristics' CSI, development against hold-out rows,
+        :func:`risk_models.stability.stability_record`), ``benchmarks`` (this model and the
+        methods of :mod:`risk_models.benchmarking` on the same folds),
         ``train_auc`` (in-sample, final model), ``total_iv`` and ``calibration`` (rows of
         :func:`risk_models.evaluation.calibration_table` on out-of-fold predictions).
     features : list of str
@@ -201,9 +206,10 @@ def _predict(scorecard: Scorecard, characteristics: pd.DataFrame) -> tuple[np.nd
 
 def _cross_validate(
     characteristics: pd.DataFrame, y_bad: np.ndarray, plan: ColumnPlan, params: ScorecardParams
-) -> tuple[list[float], pd.DataFrame]:
-    """Fold AUCs of every CV round, and the first round's out-of-fold predictions."""
+) -> tuple[list[float], pd.DataFrame, list[Fold]]:
+    """Fold AUCs of every CV round, the first round's out-of-fold predictions and its folds."""
     fold_aucs: list[float] = []
+    first_round: list[Fold] = []
     oof = pd.DataFrame(
         index=characteristics.index,
         columns=["fold", "probability_of_default", "score"],
@@ -220,11 +226,12 @@ def _cross_validate(
             probability, score = _predict(scorecard, characteristics.iloc[test_rows])
             fold_aucs.append(roc_auc(y_bad[test_rows], probability))
             if round_number == 0:
+                first_round.append((train_rows, test_rows))
                 oof.iloc[test_rows] = np.column_stack(
                     [np.full(len(test_rows), fold + 1), probability, score]
                 )
     oof["fold"] = oof["fold"].astype(int)
-    return fold_aucs, oof
+    return fold_aucs, oof, first_round
 
 
 def _holdout(
@@ -239,11 +246,19 @@ def _holdout(
     scorecard = fit_scorecard(characteristics.iloc[train_rows], y_bad[train_rows], plan, params)
     probability, _ = _predict(scorecard, characteristics.iloc[test_rows])
     auc = roc_auc(y_bad[test_rows], probability)
+    # The data carry no dates, so stability is measured between the rows the hold-out model
+    # was developed on and the rows it never saw.
+    stability = stability_record(
+        scorecard, characteristics.iloc[train_rows], y_bad[train_rows],
+        characteristics.iloc[test_rows], y_bad[test_rows],
+        list(scorecard.binning_process_.get_support(names=True)),
+        comparison_name="hold-out sample")
     return {
         "holdout_auc": auc,
         "holdout_gini": 2 * auc - 1,
         "holdout_ks": ks_statistic(y_bad[test_rows], probability),
         "holdout_rows": len(test_rows),
+        "stability": stability,
     }
 
 
@@ -263,6 +278,7 @@ def train_scorecard(
     params: ScorecardParams = ScorecardParams(),
     data_sha256: str | None = None,
     trained_at: datetime | None = None,
+    benchmarks: bool = True,
 ) -> TrainingResult:
     """Train, validate and compile a points scorecard.
 
@@ -283,6 +299,9 @@ def train_scorecard(
         Hash of the source bytes; by default the frame's canonical serialisation is hashed.
     trained_at : datetime, optional
         Timezone-aware training time recorded in the artifact; now (UTC) by default.
+    benchmarks : bool
+        Also fit the methods of :mod:`risk_models.benchmarking` on the first CV round's folds
+        (``metrics["benchmarks"]``); only quick experiments turn this off.
 
     Raises
     ------
@@ -294,7 +313,7 @@ def train_scorecard(
     )
     y_bad = bad_flag(frame[target], bad_value)
     characteristics = characteristic_frame(frame, plan)
-    fold_aucs, oof = _cross_validate(characteristics, y_bad, plan, params)
+    fold_aucs, oof, first_round = _cross_validate(characteristics, y_bad, plan, params)
     holdout = _holdout(characteristics, y_bad, plan, params)
     final = fit_scorecard(characteristics, y_bad, plan, params)
 
@@ -322,6 +341,11 @@ def train_scorecard(
 
     train_probability, _ = _predict(final, characteristics)
     metrics = _metrics(y_bad, fold_aucs, oof, holdout, train_probability, sum(iv.values()), params)
+    if benchmarks:
+        own = benchmark_row("riskdesk scorecard", "this model's training path", y_bad,
+                            fold_aucs[:params.cv_folds], oof["probability_of_default"].to_numpy())
+        metrics["benchmarks"] = [own, *run_benchmarks(characteristics, y_bad, plan, first_round,
+                                                      seed=params.random_state)]
     return TrainingResult(
         compiled=compiled,
         metrics=metrics,

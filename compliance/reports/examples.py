@@ -28,13 +28,18 @@ from compliance.reports.compliance_report import (
     SignedCheckpoint,
 )
 from compliance.reports.model_validation import (
+    BenchmarkRow,
     BinRow,
     Characteristic,
+    CharacteristicStability,
+    CounterIntuitive,
     Cutoff,
     DataSummary,
     ModelValidationInput,
     PerformanceSummary,
     Signatory,
+    Stability,
+    StabilityBin,
 )
 from compliance.reports.summaries import summarise_decisions
 
@@ -226,7 +231,45 @@ def example_model_validation_input(
         prepared_by=Signatory("Model Development", "Credit risk analytics", date(2026, 2, 20)),
         cutoffs=[Cutoff("low (approve)", 580.0), Cutoff("medium (refer)", 540.0)],
         monitoring_plan=monitoring_plan(),
+        benchmarks=[
+            BenchmarkRow("riskdesk scorecard", "this model's training path", 0.8007, 0.0178,
+                         0.480),
+            BenchmarkRow("optbinning defaults", "default binning and regression", 0.7950,
+                         0.0221, 0.465),
+            BenchmarkRow("one-hot logistic regression", "categories one-hot", 0.7867, 0.0216,
+                         0.441),
+            BenchmarkRow("gradient boosting", "default settings", 0.7989, 0.0290, 0.466),
+        ],
+        stability=_example_stability(score, rng),
+        counter_intuitive=[
+            CounterIntuitive("credit_history", "existing credits paid back duly", 530, 0.319,
+                             "critical / other credits elsewhere", 293, 0.171,
+                             "A clean repayment record is safer than a critical account.",
+                             "The development lender granted loans to applicants with a "
+                             "troubled history only with strong compensating factors."),
+            CounterIntuitive("checking_account_status", ">= 200 DM", 63, 0.222,
+                             "no checking account", 394, 0.117,
+                             "A positive balance is safer than no account."),
+        ],
+        expectations_version="example-1",
     )
+
+
+def _example_stability(score: np.ndarray, rng: np.random.Generator) -> Stability:
+    """Deciles of the example scores: the first 700 rows against a shifted remainder."""
+    development, comparison = score[:700], score[700:] + rng.normal(6, 4, len(score) - 700)
+    edges = np.quantile(development, np.linspace(0, 1, 11))
+    edges[0], edges[-1] = -np.inf, np.inf
+    e = np.histogram(development, edges)[0] / len(development)
+    a = np.histogram(comparison, edges)[0] / len(comparison)
+    bins = [StabilityBin(f"[{lo:.0f}, {hi:.0f})", float(ei), float(ai),
+                         float((ai - ei) * np.log(ai / ei)))
+            for lo, hi, ei, ai in zip(edges[:-1], edges[1:], e, a, strict=True)]
+    return Stability("hold-out sample", len(development), len(comparison),
+                     sum(b.psi for b in bins), bins,
+                     [CharacteristicStability("checking_account_status", 0.012),
+                      CharacteristicStability("duration_months", 0.131),
+                      CharacteristicStability("credit_history", 0.004)])
 
 
 def example_compliance_input(

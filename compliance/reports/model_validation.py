@@ -1,7 +1,9 @@
 """Model validation report (in the spirit of SR 11-7) for one scorecard model version.
 
-Covers purpose and data, binning tables, performance with charts, the fairness audit of the
-validation data, limitations and the sign-off block.
+Covers purpose, data and method, binning tables with the counter-intuitive bins, performance
+with charts and a benchmark against other methods on the same folds, stability between the
+development and hold-out samples, the fairness audit of the validation data, the sensitivity of
+the outcome mix to the cut-offs, limitations, the monitoring plan and the sign-off block.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
-from compliance.monitoring import MonitoringItem
+from compliance.monitoring import STABILITY_ACT, STABILITY_WARN, MonitoringItem
 from compliance.reports.charts import roc_figure, score_distribution_figure
 from compliance.reports.common import (
     CONTENT_WIDTH,
@@ -128,6 +131,60 @@ class Cutoff:
 
 
 @dataclass(frozen=True)
+class BenchmarkRow:
+    """One method's discrimination on the same cross-validation folds as the model."""
+
+    name: str
+    description: str
+    auc: float
+    auc_std: float
+    ks: float
+
+
+@dataclass(frozen=True)
+class StabilityBin:
+    """A score band's share of the development and of the comparison sample."""
+
+    label: str
+    development_share: float
+    comparison_share: float
+    psi: float
+
+
+@dataclass(frozen=True)
+class CharacteristicStability:
+    name: str
+    csi: float
+
+
+@dataclass(frozen=True)
+class Stability:
+    """PSI of the score and CSI of each characteristic between two samples."""
+
+    comparison: str
+    development_rows: int
+    comparison_rows: int
+    score_psi: float
+    score_bins: Sequence[StabilityBin]
+    characteristics: Sequence[CharacteristicStability]
+
+
+@dataclass(frozen=True)
+class CounterIntuitive:
+    """A bin with a higher bad rate than a bin expected to be riskier, and why it is kept."""
+
+    characteristic: str
+    bin: str
+    rows: int
+    bad_rate: float
+    riskier_bin: str
+    riskier_rows: int
+    riskier_bad_rate: float
+    expectation: str
+    rationale: str | None = None
+
+
+@dataclass(frozen=True)
 class ModelValidationInput:
     """Everything the validation report shows for one model version.
 
@@ -157,6 +214,13 @@ class ModelValidationInput:
     cutoffs: Sequence[Cutoff] = ()
     monitoring_plan: Sequence[MonitoringItem] = ()
     method: Method | None = None
+    # The first row is the model itself; empty when the model was trained without benchmarks.
+    benchmarks: Sequence[BenchmarkRow] = ()
+    stability: Stability | None = None
+    counter_intuitive: Sequence[CounterIntuitive] = ()
+    # Whether the bins were checked against expectations at all (a model of characteristics
+    # with no recorded expectation was not).
+    expectations_version: str | None = None
 
     def __post_init__(self) -> None:
         lengths = {len(self.y_bad), len(self.score), len(self.probability_of_default)}
@@ -186,15 +250,19 @@ def build_model_validation_report(report: ModelValidationInput,
         *_method(report.method),
         para("2. Characteristics and binning", "h1"),
         *_characteristics(report.characteristics),
+        *_counter_intuitive(report),
         para("3. Performance", "h1"),
         *_performance(report),
-        para("4. Fairness audit of the validation data", "h1"),
+        *_benchmarks(report.benchmarks),
+        para("4. Stability", "h1"),
+        *_stability(report.stability),
+        para("5. Fairness audit of the validation data", "h1"),
         *fairness_flowables(report.fairness_audit),
-        para("5. Sensitivity of the outcome mix to the cut-offs", "h1"),
+        para("6. Sensitivity of the outcome mix to the cut-offs", "h1"),
         *_sensitivity(report),
-        para("6. Limitations", "h1"),
+        para("7. Limitations", "h1"),
         *_limitations(report.limitations),
-        para("7. Ongoing monitoring plan", "h1"),
+        para("8. Ongoing monitoring plan", "h1"),
         *_monitoring(report.monitoring_plan),
         _sign_off(report),
     ]
@@ -363,6 +431,92 @@ def _performance(report: ModelValidationInput) -> list[Flowable]:
     return out
 
 
+def _counter_intuitive(report: ModelValidationInput) -> list[Flowable]:
+    out: list[Flowable] = [para("Counter-intuitive bins", "h2")]
+    if report.expectations_version is None:
+        return out + [para("The bins were not checked against an expected risk order: no "
+                           "expectations were recorded for this model's characteristics.")]
+    intro = (f"Each characteristic's bins are checked against its expected risk order "
+             f"(expectations version {report.expectations_version}). A bin is listed when its "
+             "bad rate is above that of a bin expected to be riskier; every reversal is "
+             "listed, however small.")
+    if not report.counter_intuitive:
+        return out + [para(intro), para("No bin runs against its expected order.")]
+    rows = [[f.characteristic, f.bin, f"{fmt_pct(f.bad_rate)} of {fmt_int(f.rows)}",
+             f.riskier_bin, f"{fmt_pct(f.riskier_bad_rate)} of {fmt_int(f.riskier_rows)}"]
+            for f in report.counter_intuitive]
+    out += [para(intro, "small"),
+            data_table(["Characteristic", "Bin", "Bad rate", "Expected riskier bin", "Bad rate"],
+                       rows, widths=[1.3 * inch, 1.75 * inch, 0.8 * inch, 1.75 * inch,
+                                     0.8 * inch]),
+            para("Why they are kept", "h2")]
+    seen: dict[str, CounterIntuitive] = {}
+    for finding in report.counter_intuitive:
+        seen.setdefault(finding.characteristic, finding)
+    for name, finding in seen.items():
+        rationale = finding.rationale or (
+            "No rationale is recorded: a validator must accept or reject these bins before "
+            "the model is approved.")
+        out.append(para(f"<b>{escape(name)}</b> (expected: {escape(finding.expectation)}) "
+                        f"{escape(rationale)}", "tight" if finding.rationale else "note",
+                        markup=True))
+    return out
+
+
+def _benchmarks(rows: Sequence[BenchmarkRow]) -> list[Flowable]:
+    out: list[Flowable] = [para("Benchmark against other methods", "h2")]
+    if not rows:
+        return out + [para("No benchmark was run when this model was trained; retrain it to "
+                           "compare it with other methods on the same folds.")]
+    own = rows[0]
+    table = [[r.name, r.description, f"{fmt_num(r.auc)} ± {fmt_num(r.auc_std)}",
+              fmt_num(2 * r.auc - 1), fmt_num(r.ks),
+              "" if r is own else f"{r.auc - own.auc:+.3f}"] for r in rows]
+    return out + [
+        para("Every method is fitted and scored on the same folds (the first cross-validation "
+             "round) with the same characteristics; AUC is the mean over the folds with its "
+             "standard deviation, Gini is 2 × AUC − 1 of that mean, KS is measured on the "
+             "pooled out-of-fold predictions.", "small"),
+        data_table(["Method", "How", "AUC", "Gini", "KS", "AUC vs model"], table,
+                   numeric=range(2, 6),
+                   widths=[1.5 * inch, 2.3 * inch, 1.0 * inch, 0.6 * inch, 0.6 * inch,
+                           0.8 * inch])]
+
+
+def _stability_reading(value: float) -> str:
+    if value >= STABILITY_ACT:
+        return "shifted: act"
+    if value >= STABILITY_WARN:
+        return "shifting: investigate"
+    return "stable"
+
+
+def _stability(stability: Stability | None) -> list[Flowable]:
+    if stability is None:
+        return [para("No stability figures were computed when this model was trained; retrain "
+                     "it to compare the development and hold-out samples.")]
+    bins = [[b.label, fmt_pct(b.development_share), fmt_pct(b.comparison_share),
+             fmt_num(b.psi, 4)] for b in stability.score_bins]
+    bins.append(["Total (PSI)", "", "", fmt_num(stability.score_psi, 4)])
+    characteristics = [[c.name, fmt_num(c.csi, 4), _stability_reading(c.csi)]
+                       for c in sorted(stability.characteristics, key=lambda c: -c.csi)]
+    return [
+        para(f"Development sample ({fmt_int(stability.development_rows)} rows) against the "
+             f"{stability.comparison} ({fmt_int(stability.comparison_rows)} rows). The data "
+             "carry no dates, so no time split is possible. Score PSI "
+             f"{fmt_num(stability.score_psi, 4)}: {_stability_reading(stability.score_psi)} "
+             f"(warn at {STABILITY_WARN:.2f}, act at {STABILITY_ACT:.2f}, as in the monitoring "
+             "plan). Score bands are cut on the development scores.", "small"),
+        KeepTogether([para("Score (PSI)", "h2"),
+                      data_table(["Score band", "Development", "Comparison", "PSI"], bins,
+                                 numeric=range(1, 4),
+                                 widths=[2.0 * inch, 1.1 * inch, 1.1 * inch, 0.9 * inch])]),
+        KeepTogether([para("Characteristics (CSI)", "h2"),
+                      data_table(["Characteristic", "CSI", "Reading"], characteristics,
+                                 numeric=[1], widths=[2.6 * inch, 0.9 * inch, 1.6 * inch])]),
+    ]
+
+
 SENSITIVITY_SHIFTS = (-20, -10, 0, 10, 20)
 BOOTSTRAP_ROUNDS = 500
 
@@ -432,4 +586,4 @@ def _sign_off(report: ModelValidationInput) -> Flowable:
     unsigned = not (report.validated_by.name and report.approved_by.name)
     note = [para("Not yet validated: no independent validation and approval of this model "
                  "version is recorded.", "note")] if unsigned else []
-    return KeepTogether([para("8. Sign-off", "h1"), table, *note])
+    return KeepTogether([para("9. Sign-off", "h1"), table, *note])

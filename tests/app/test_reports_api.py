@@ -186,6 +186,33 @@ def test_model_validation_report_shows_data_bins_performance_and_fairness(
     assert f"Ledger head seq {report['ledger_head_seq']} hash {report['ledger_head_hash']}" in text
 
 
+def test_validation_report_of_the_bundled_model_benchmarks_it_and_explains_its_reversals(
+        client, auth_headers, active_model, engine):
+    version, _ = active_model
+    created = _create(client, auth_headers[CO], kind="model_validation", model_version=version)
+    assert created.status_code == 201, created.text
+    text = pdf_text(_pdf(client, auth_headers[CO], created.json()["id"]))
+    with Session(engine) as s:
+        from app.scoring.repository import model_by_version
+
+        metrics = json.loads(model_by_version(s, version).metrics)
+    # Every method on the model's own folds, with the gap to the model.
+    own = metrics["benchmarks"][0]
+    for row in metrics["benchmarks"]:
+        assert f"{row['name']}" in text and f"{row['auc']:.3f} ± {row['auc_std']:.3f}" in text
+        if row is not own:
+            assert f"{row['auc'] - own['auc']:+.3f}" in text
+    # Development against hold-out rows: the score and each characteristic.
+    assert f"Score PSI {metrics['stability']['score_psi']:.4f}: stable" in text
+    for characteristic in metrics["stability"]["characteristics"]:
+        assert f"{characteristic['name']} {characteristic['csi']:.4f}" in text
+    # The data's known reversal, with the reason it is kept.
+    assert "Counter-intuitive bins" in text
+    assert "critical account / other credits existing elsewhere" in text
+    assert "reflects past selection" in text
+    assert "No rationale is recorded" not in text
+
+
 def test_compliance_report_counts_decisions_overrides_reasons_and_verifies_ledger(
         client, auth_headers, world, engine, users, settings_env):
     from app.audit.service import public_key

@@ -13,10 +13,13 @@ from app.scoring.service import load_policy_version
 from app.users import repository as users
 from compliance.monitoring import monitoring_plan
 from compliance.reports import (
+    BenchmarkRow,
     BinRow,
     CalibrationRow,
     Characteristic,
+    CharacteristicStability,
     Coefficient,
+    CounterIntuitive,
     Cutoff,
     DataSummary,
     LedgerHead,
@@ -24,7 +27,11 @@ from compliance.reports import (
     ModelValidationInput,
     PerformanceSummary,
     Signatory,
+    Stability,
+    StabilityBin,
 )
+from risk_models.artifact import CompiledScorecard
+from risk_models.expectations import counter_intuitive_bins, load_expectations
 
 MODEL_NAME = "Application scorecard"
 
@@ -50,6 +57,9 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
                                         seed=parameters["fairness"]["seed"])
         audit = fairness.model_audit(session, model.version, policy_version, options)
     bad_value = artifact.get("metadata", {}).get("bad_value")
+    expectations = load_expectations()
+    compiled = CompiledScorecard.from_dict(artifact)
+    checked = [c.name for c in compiled.characteristics if c.name in expectations.characteristics]
     return ModelValidationInput(
         model_name=MODEL_NAME,
         model_version=model.version,
@@ -99,7 +109,28 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
             pdo=float(artifact["scaling"]["pdo"]),
             coefficients=[Coefficient(c["name"], float(c["coefficient"]))
                           for c in artifact["characteristics"]]),
+        benchmarks=[BenchmarkRow(b["name"], b["description"], float(b["auc"]),
+                                 float(b["auc_std"]), float(b["ks"]))
+                    for b in metrics.get("benchmarks", [])],
+        stability=_stability(metrics.get("stability")),
+        counter_intuitive=[
+            CounterIntuitive(**f.to_dict())
+            for f in counter_intuitive_bins(compiled, validation["binning_tables"], expectations)],
+        expectations_version=expectations.version if checked else None,
     )
+
+
+def _stability(record: dict[str, Any] | None) -> Stability | None:
+    if record is None:
+        return None
+    return Stability(
+        comparison=record["comparison"], development_rows=int(record["development_rows"]),
+        comparison_rows=int(record["comparison_rows"]), score_psi=float(record["score_psi"]),
+        score_bins=[StabilityBin(b["bin"], float(b["development_share"]),
+                                 float(b["comparison_share"]), float(b["psi"]))
+                    for b in record["score_bins"]],
+        characteristics=[CharacteristicStability(c["name"], float(c["csi"]))
+                         for c in record["characteristics"]])
 
 
 def _name(session: Session, actor_id: str) -> str:

@@ -110,3 +110,42 @@ def test_other_ledger_head_gives_other_bytes(validation_input, pdf):
 def test_arrays_of_unequal_length_are_rejected(validation_input):
     with pytest.raises(ValueError, match="equal length"):
         replace(validation_input, score=validation_input.score[:-1])
+
+
+def test_lists_counter_intuitive_bins_with_why_they_are_kept_or_that_no_one_said(
+        validation_input, text):
+    assert "Counter-intuitive bins" in text and "Why they are kept" in text
+    with_rationale, without = validation_input.counter_intuitive
+    assert with_rationale.rationale[:60] in text
+    # A bin nobody has explained is not passed over: the validator is told to decide on it.
+    assert (f"{without.characteristic} (expected: {without.expectation}) No rationale is "
+            "recorded") in text
+
+
+def test_benchmark_table_shows_each_method_and_its_gap_to_the_model(validation_input, text):
+    own, *others = validation_input.benchmarks
+    assert "Benchmark against other methods" in text and "same folds" in text
+    assert f"{own.auc:.3f} ± {own.auc_std:.3f} {2 * own.auc - 1:.3f}" in text
+    for row in others:
+        assert row.name in text
+        assert f"{row.auc - own.auc:+.3f}" in text
+
+
+def test_stability_section_gives_psi_by_band_and_csi_read_against_the_plan(
+        validation_input, text):
+    stability = validation_input.stability
+    assert "4. Stability" in text
+    assert f"Score PSI {stability.score_psi:.4f}" in text
+    assert f"Total (PSI) {stability.score_psi:.4f}" in text
+    # The example's duration CSI (0.131) sits between the plan's warn and act levels.
+    assert "duration_months 0.1310 shifting: investigate" in text
+    assert "credit_history 0.0040 stable" in text
+
+
+def test_a_model_trained_without_the_new_evidence_says_so(validation_input):
+    bare = replace(validation_input, benchmarks=(), stability=None, counter_intuitive=(),
+                   expectations_version=None)
+    text = pdf_text(build_model_validation_report(bare))
+    assert "No benchmark was run when this model was trained" in text
+    assert "No stability figures were computed" in text
+    assert "not checked against an expected risk order" in text
