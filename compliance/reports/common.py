@@ -124,9 +124,12 @@ STYLES: dict[str, ParagraphStyle] = {
         spaceBefore=12,
         spaceAfter=5,
         textColor=HEADER_BG,
+        # A heading never ends a page: it moves with what it heads.
+        keepWithNext=1,
     ),
     "h2": _style(
-        "h2", fontName="Helvetica-Bold", fontSize=10.5, leading=13, spaceBefore=8, spaceAfter=3
+        "h2", fontName="Helvetica-Bold", fontSize=10.5, leading=13, spaceBefore=8, spaceAfter=3,
+        keepWithNext=1,
     ),
     "cell": _style("cell", fontSize=8, leading=9.8),
     "cell_right": _style("cell_right", fontSize=8, leading=9.8, alignment=TA_RIGHT),

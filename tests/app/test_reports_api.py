@@ -192,10 +192,11 @@ def test_validation_report_of_the_bundled_model_benchmarks_it_and_explains_its_r
     created = _create(client, auth_headers[CO], kind="model_validation", model_version=version)
     assert created.status_code == 201, created.text
     text = pdf_text(_pdf(client, auth_headers[CO], created.json()["id"]))
-    with Session(engine) as s:
-        from app.scoring.repository import model_by_version
+    from app.scoring.repository import model_by_version
 
-        metrics = json.loads(model_by_version(s, version).metrics)
+    with Session(engine) as s:
+        model = model_by_version(s, version)
+        metrics, artifact = json.loads(model.metrics), json.loads(model.artifact)
     # Every method on the model's own folds, with the gap to the model.
     own = metrics["benchmarks"][0]
     for row in metrics["benchmarks"]:
@@ -204,8 +205,10 @@ def test_validation_report_of_the_bundled_model_benchmarks_it_and_explains_its_r
             assert f"{row['auc'] - own['auc']:+.3f}" in text
     # Development against hold-out rows: the score and each characteristic.
     assert f"Score PSI {metrics['stability']['score_psi']:.4f}: stable" in text
+    scored = set(artifact["metadata"]["features"])
     for characteristic in metrics["stability"]["characteristics"]:
-        assert f"{characteristic['name']} {characteristic['csi']:.4f}" in text
+        line = f"{characteristic['name']} {characteristic['csi']:.4f}"
+        assert (line in text) == (characteristic["name"] in scored), line
     # The data's known reversal, with the reason it is kept.
     assert "Counter-intuitive bins" in text
     assert "critical account / other credits existing elsewhere" in text

@@ -112,7 +112,7 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
         benchmarks=[BenchmarkRow(b["name"], b["description"], float(b["auc"]),
                                  float(b["auc_std"]), float(b["ks"]))
                     for b in metrics.get("benchmarks", [])],
-        stability=_stability(metrics.get("stability")),
+        stability=_stability(metrics.get("stability"), compiled.features),
         counter_intuitive=[
             CounterIntuitive(**f.to_dict())
             for f in counter_intuitive_bins(compiled, validation["binning_tables"], expectations)],
@@ -120,7 +120,9 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
     )
 
 
-def _stability(record: dict[str, Any] | None) -> Stability | None:
+def _stability(record: dict[str, Any] | None, features: list[str]) -> Stability | None:
+    """The stored stability figures, CSI kept to the characteristics the model scores with
+    (the hold-out model may have kept one that the final fit dropped)."""
     if record is None:
         return None
     return Stability(
@@ -130,7 +132,7 @@ def _stability(record: dict[str, Any] | None) -> Stability | None:
                                  float(b["comparison_share"]), float(b["psi"]))
                     for b in record["score_bins"]],
         characteristics=[CharacteristicStability(c["name"], float(c["csi"]))
-                         for c in record["characteristics"]])
+                         for c in record["characteristics"] if c["name"] in features])
 
 
 def _name(session: Session, actor_id: str) -> str:
