@@ -106,6 +106,44 @@ class CurrencyRule:
 
 
 @dataclass(frozen=True)
+class ReviewRules:
+    """The review queue's service levels, and when an underwriter's approval needs a second
+    underwriter's (four-eyes).
+
+    ``four_eyes_amount_above`` is per currency: an underwriter's approval of more than that
+    amount waits for a checker; in a currency not listed, every underwriter's approval does.
+    """
+
+    referral_due_hours: int = 48
+    sanctions_due_hours: int = 24
+    four_eyes_amount_above: Mapping[str, Decimal] = field(
+        default_factory=lambda: {"EUR": Decimal("5000")})
+
+    def __post_init__(self) -> None:
+        if self.referral_due_hours < 1 or self.sanctions_due_hours < 1:
+            raise ValueError("service levels must be at least one hour")
+        if any(amount < 0 for amount in self.four_eyes_amount_above.values()):
+            raise ValueError("four_eyes_amount_above must not be negative")
+
+    def approval_needs_checker(self, currency: str, amount: Decimal) -> bool:
+        limit = self.four_eyes_amount_above.get(currency)
+        return limit is None or amount > limit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"referral_due_hours": self.referral_due_hours,
+                "sanctions_due_hours": self.sanctions_due_hours,
+                "four_eyes_amount_above": {code: str(amount) for code, amount
+                                           in sorted(self.four_eyes_amount_above.items())}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReviewRules:
+        return cls(referral_due_hours=int(data["referral_due_hours"]),
+                   sanctions_due_hours=int(data["sanctions_due_hours"]),
+                   four_eyes_amount_above={code: Decimal(amount) for code, amount
+                                           in data["four_eyes_amount_above"].items()})
+
+
+@dataclass(frozen=True)
 class LimitViolation:
     """One way a request falls outside what the policy lends: the field, a code and a message."""
 
@@ -152,6 +190,13 @@ class Policy:
     reference_apr: Decimal = Decimal("0.099")
     counteroffer_amount_step: Decimal = Decimal("100")
     cutoff_rationale: Mapping[str, Any] = field(default_factory=dict)
+    # None in a policy stored before review rules existed: it keeps its body (and sha256) and
+    # is reviewed under the defaults (:attr:`review_rules`).
+    review: ReviewRules | None = None
+
+    @property
+    def review_rules(self) -> ReviewRules:
+        return self.review or ReviewRules()
 
     def __post_init__(self) -> None:
         floors = [t.min_score for t in self.tiers]
@@ -214,6 +259,7 @@ class Policy:
             "reference_apr": str(self.reference_apr),
             "counteroffer_amount_step": str(self.counteroffer_amount_step),
             "cutoff_rationale": dict(self.cutoff_rationale),
+            **({"review": self.review.to_dict()} if self.review is not None else {}),
         }
 
     def to_json(self) -> bytes:
@@ -245,6 +291,7 @@ class Policy:
             reference_apr=Decimal(data["reference_apr"]),
             counteroffer_amount_step=Decimal(data["counteroffer_amount_step"]),
             cutoff_rationale=dict(data.get("cutoff_rationale", {})),
+            review=ReviewRules.from_dict(data["review"]) if "review" in data else None,
         )
 
     @classmethod
@@ -366,6 +413,7 @@ def default_policy_for(
         currencies=dict(DEFAULT_CURRENCIES),
         tiers=tiers,
         cutoff_rationale=_json_safe(rationale),
+        review=ReviewRules(),
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from app.applications import replay, repository, service, trail
@@ -27,11 +29,12 @@ from app.auth.principal import Principal
 from app.auth.scope import own_applications_only
 from app.config import Settings
 from app.db import SessionDep, commit_in_worker
-from app.models import Application, Decision, NoticeObligation
+from app.models import Application, Decision, FourEyesApproval, NoticeObligation
 from app.notices import repository as notices_repository
 from app.notices.schemas import NoticePublic, notice_public
 from app.openapi import errors_for
 from app.params import Offset
+from app.reviews.schemas import ApprovalPublic, approval_public
 from app.subjects import service as subjects
 from app.subjects.service import PersonalData
 from risk_models.document import MONITORING_DISCLOSURE
@@ -46,7 +49,7 @@ TrailReader = Annotated[Principal, RequireAction(Action.APPLICATION_TRAIL)]
 Reviewer = Annotated[Principal, RequireAction(Action.APPLICATION_REVIEW)]
 
 
-def _decision_public(row: Decision, personal: PersonalData) -> DecisionPublic:
+def decision_public(row: Decision, personal: PersonalData) -> DecisionPublic:
     record = row.record
     return DecisionPublic(
         id=row.id, kind=row.kind, outcome=row.outcome, risk_tier=row.risk_tier, score=row.score,
@@ -64,7 +67,7 @@ def _application_public(application: Application, decisions: list[Decision],
                         notices: list[NoticeObligation],
                         personal: PersonalData) -> ApplicationPublic:
     """The answer, built from rows in hand: the automated decision's record, then reviews."""
-    shown = [_decision_public(d, personal) for d in decisions]
+    shown = [decision_public(d, personal) for d in decisions]
     automated, current = shown[0], shown[-1]
     record = decisions[0].record
     return ApplicationPublic(
@@ -167,21 +170,29 @@ def get_application(application_id: str, session: SessionDep, settings: Settings
 
 
 @router.post("/{application_id}/review", response_model=DecisionPublic, status_code=201,
-             responses=errors_for(409))
+             responses={**errors_for(409), 202: {
+                 "model": ApprovalPublic,
+                 "description": "The decision needs a second underwriter: it waits as a "
+                                "proposal (GET /approvals) and the outcome is unchanged."}})
 def review_application(application_id: str, body: ReviewCreate, session: SessionDep,
-                       settings: SettingsDep, actor: Reviewer) -> DecisionPublic:
+                       settings: SettingsDep, actor: Reviewer) -> Any:
     """Decide a referred application, or override an automated decision, with a reason (the
-    note is sealed under the applicant's key)."""
+    note is sealed under the applicant's key). A referral is decided through its case (an open
+    one is claimed on the way); a decision under the policy's four-eyes rules answers 202 and
+    waits for a second underwriter."""
     row = service.review(session, settings, actor, application_id, outcome=body.outcome,
                          note=body.note, reason_codes=body.reason_codes)
-    return _decision_public(row, subjects.personal_data_of(session, settings, application_id,
+    if isinstance(row, FourEyesApproval):
+        return JSONResponse(status_code=202,
+                            content=jsonable_encoder(approval_public(row)))
+    return decision_public(row, subjects.personal_data_of(session, settings, application_id,
                                                            [row]))
 
 
 def _answer(session: Session, settings: Settings, actor: Principal, application_id: str, *,
             accept: bool) -> DecisionPublic:
     row = service.answer_counteroffer(session, actor, application_id, accept=accept)
-    return _decision_public(row, subjects.personal_data_of(session, settings, application_id,
+    return decision_public(row, subjects.personal_data_of(session, settings, application_id,
                                                            [row]))
 
 

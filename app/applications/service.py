@@ -19,18 +19,23 @@ from app.applications.catalogs import catalog_sha256, reason_catalog
 from app.applications.cleansing import cleanse
 from app.applications.states import ApplicationStatus, DecisionKind
 from app.audit.service import append_event
+from app.auth.four_eyes import require_second_person
 from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
 from app.db import JSONText, insert_row
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, NotFound, Unprocessable
 from app.models import (
     Application,
     ApplicationMonitoring,
     Decision,
+    FourEyesApproval,
     NoticeObligation,
+    ReviewCase,
 )
 from app.notices import service as notices_service
+from app.reviews import service as reviews
+from app.reviews.states import ApprovalState, CaseKind
 from app.scoring.service import LoadedModel, load_active, load_policy_version
 from app.subjects import service as subjects
 from compliance.fairness import age_band_on
@@ -198,7 +203,18 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "applicant_digest": national_id_digest or name_dob_digest,
         "notice_ids": [n.id for n in notices],
         "duplicate_of": [d["application_id"] for d in duplicates]}, rows=(application, row))
+    if application.status == ApplicationStatus.REFERRED:
+        _open_referral(session, actor, application.id, row, policy, now)
     return Submission(application, row, False, notices, identity.subject_id)
+
+
+def _open_referral(session: Session, actor: Principal, application_id: str, decision: Decision,
+                   policy: Policy, now: datetime) -> None:
+    """A referral is a case in the underwriters' queue, opened with the decision."""
+    reviews.open_case(session, actor, application_id, CaseKind.REFERRAL, policy.review_rules, {
+        "decision_id": decision.id,
+        "reason_codes": [r["code"] for r in decision.record.get("reasons", [])],
+        "knockout_codes": [k["code"] for k in decision.record.get("knockouts", [])]}, now)
 
 
 def initial_status(record: DecisionRecord) -> ApplicationStatus:
@@ -257,31 +273,71 @@ def _review_reasons(automated: Decision, catalog: ReasonCatalog,
 
 
 def review(session: Session, settings: Settings, actor: Principal, application_id: str, *,
-           outcome: str, note: str, reason_codes: list[str]) -> Decision:
+           outcome: str, note: str, reason_codes: list[str]) -> Decision | FourEyesApproval:
     """An underwriter decides a referred application, or overrides an automated decision.
 
     An approval is priced by the rules of an automated approval at the decision's own tier; a
     decline states its reasons and opens its notice obligation; an approval withdraws notices
-    still owed for the decision it replaces.
+    still owed for the decision it replaces. A referral is decided through its case, which the
+    underwriter holds (an open case is claimed on the way). A decision the policy's four-eyes
+    rules cover (app.reviews.service.four_eyes_rules) is not written: it waits, as a proposal,
+    for a second underwriter, and the applicant's outcome does not change until then.
     """
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
-    if application.submitted_by == actor.actor_id:
-        # Separation of duties: whoever submitted an application never decides it.
-        raise Forbidden("you submitted this application; another underwriter decides it",
-                        code="own_application")
+    # Separation of duties: whoever submitted an application never decides it.
+    require_second_person(application.submitted_by, actor, "decision on an application",
+                          code="own_application",
+                          message="you submitted this application; another underwriter "
+                                  "decides it")
     decisions = repository.decisions_of(session, application_id)
     automated = decisions[0]
-    accepted = next((d for d in reversed(decisions)
-                     if d.kind == DecisionKind.COUNTEROFFER_ACCEPTED), None)
+    now = datetime.now(UTC)
+    case = reviews.open_case_of(session, application_id)
+    if case is not None:
+        reviews.holder_check(session, actor, case, now)
     kind = (DecisionKind.REVIEW if application.status in (ApplicationStatus.REFERRED,
                                                           ApplicationStatus.INCOMPLETE)
             else DecisionKind.OVERRIDE)
     if kind == DecisionKind.OVERRIDE and application.outcome == outcome:
         raise Conflict(f"the application is already {outcome}d", code="nothing_to_override")
     catalog = reason_catalog(session)
-    now = datetime.now(UTC)
+    record = _review_record(session, application, decisions, catalog, outcome, reason_codes)
+    policy = load_policy_version(session, automated.policy_version)
+    decision_id = uuid.uuid4().hex
+    note_sealed = subjects.seal_note(session, settings, application_id, decision_id, note)
+    rules = reviews.four_eyes_rules(
+        previous_outcome=application.outcome, outcome=outcome, kind=kind,
+        currency=application.currency, amount=_approved_amount(application, record),
+        rules=policy.review_rules)
+    if rules:
+        proposal = {"kind": str(kind), "decision_id": decision_id, "record": record,
+                    "after_decision_id": decisions[-1].id,
+                    "reason_catalog_version": catalog.version, "note_sha256": sha256_hex(note)}
+        return reviews.propose(session, actor, application_id=application_id, case=case,
+                               rules=rules, proposal=proposal, note_sealed=note_sealed,
+                               note_sha256=sha256_hex(note), now=now)
+    return _write_review(session, actor, application, automated, kind=kind, record=record,
+                         decision_id=decision_id, note_sealed=note_sealed,
+                         note_sha256=sha256_hex(note), catalog_version=catalog.version,
+                         case=case, now=now)
+
+
+def _approved_amount(application: Application, record: dict[str, Any]) -> Decimal:
+    terms = record.get("terms") or {}
+    return Decimal(str(terms.get("amount", application.amount)))
+
+
+def _review_record(session: Session, application: Application, decisions: list[Decision],
+                   catalog: ReasonCatalog, outcome: str,
+                   reason_codes: list[str]) -> dict[str, Any]:
+    """What an underwriter's decision records: a decline's reasons, or an approval's terms
+    (the accepted counteroffer's, or priced like an automated approval at the decision's tier;
+    refused when a knock-out or the policy forbids approving)."""
+    automated = decisions[0]
+    accepted = next((d for d in reversed(decisions)
+                     if d.kind == DecisionKind.COUNTEROFFER_ACCEPTED), None)
     record: dict[str, Any] = {"outcome": outcome, "reasons": [], "knockouts": [],
                               "terms": None, "counteroffer": None, "incomplete": []}
     if outcome == DECLINE:
@@ -302,27 +358,73 @@ def review(session: Session, settings: Settings, actor: Principal, application_i
                            code="not_approvable", details={"refusals": refusals})
         record["terms"] = offer.to_dict()
         record["adverse_action"] = None
+    return record
+
+
+def _write_review(session: Session, actor: Principal, application: Application,
+                  automated: Decision, *, kind: DecisionKind, record: dict[str, Any],
+                  decision_id: str, note_sealed: bytes | None, note_sha256: str,
+                  catalog_version: str, case: ReviewCase | None, now: datetime,
+                  approval: FourEyesApproval | None = None) -> Decision:
+    """Write an underwriter's decision: the row, the notices it settles and opens, its case
+    closed, and its ledger event (naming the checker when it needed one)."""
+    outcome = record["outcome"]
     previous_outcome = application.outcome
-    decision_id = uuid.uuid4().hex
     row = _follow_up(session, actor, application, automated, kind=kind, record=record,
                      status=ApplicationStatus.REVIEWED, now=now,
-                     reason_catalog_version=catalog.version, decision_id=decision_id,
-                     note_sealed=subjects.seal_note(session, settings, application_id,
-                                                    decision_id, note))
+                     reason_catalog_version=catalog_version, decision_id=decision_id,
+                     note_sealed=note_sealed)
     # The notices still owed for what this decision replaces are no longer owed: all of them
     # on an approval; on a decline, those but a decline's own (the new one is opened below).
     superseded = ((NoticeKind.DECLINE, NoticeKind.COUNTEROFFER, NoticeKind.INCOMPLETE)
                   if outcome == APPROVE else (NoticeKind.COUNTEROFFER, NoticeKind.INCOMPLETE))
     for pending in superseded:
-        notices_service.withdraw(session, actor, application_id, pending,
+        notices_service.withdraw(session, actor, application.id, pending,
                                  f"superseded by the underwriter's {kind} ({outcome})")
     notices = notices_service.open_for(session, actor, row, now)
-    append_event(session, actor, f"decision.{kind}", "application", application_id, {
+    if case is not None:
+        reviews.close_for_decision(session, actor, case, row.id, now)
+    four_eyes = ({"approval_id": approval.id, "maker": approval.maker_id,
+                  "checker": approval.checker_id} if approval is not None else None)
+    append_event(session, actor, f"decision.{kind}", "application", application.id, {
         "decision_id": row.id, "from_outcome": previous_outcome, "to_outcome": outcome,
         "reason_codes": [r["code"] for r in record["reasons"]],
-        "reason_catalog_version": catalog.version, "note_sha256": sha256_hex(note),
-        "notice_ids": [n.id for n in notices]}, rows=(application, row))
+        "reason_catalog_version": catalog_version, "note_sha256": note_sha256,
+        "notice_ids": [n.id for n in notices], "case_id": case.id if case else None,
+        "four_eyes": four_eyes}, rows=(application, row))
     return row
+
+
+def approve_proposal(session: Session, checker: Principal,
+                     approval_id: str) -> Decision | Conflict:
+    """A second underwriter approves a proposed decision: it is written now, as its maker's,
+    with the checker named. A proposal made stale by a later decision is withdrawn instead, and
+    the refusal returned, not raised, so that the withdrawal commits with the answer."""
+    approval = reviews.get_approval(session, approval_id)
+    reviews.check_checker(session, checker, approval)
+    application = session.get(Application, approval.application_id)
+    assert application is not None  # the foreign key holds it
+    decisions = repository.decisions_of(session, application.id)
+    now = datetime.now(UTC)
+    proposal = approval.proposal
+    if decisions[-1].id != proposal["after_decision_id"]:
+        reviews.settle(session, checker, approval, ApprovalState.WITHDRAWN, now,
+                       {"why": "a later decision replaced the one it was proposed on"})
+        return Conflict("the application was decided again after this proposal; it was "
+                        "withdrawn, not applied", code="approval_stale")
+    reviews.settle(session, checker, approval, ApprovalState.APPROVED, now, {})
+    maker = Principal(actor_type="user", actor_id=approval.maker_id, role=approval.maker_role)
+    case = (reviews.get(session, approval.case_id, for_update=True)
+            if approval.case_id is not None else None)
+    record = {**proposal["record"], "four_eyes": {
+        "approval_id": approval.id, "maker": approval.maker_id, "checker": checker.actor_id,
+        "checked_at": now.isoformat(), "rules": list(approval.rules)}}
+    return _write_review(session, maker, application, decisions[0],
+                         kind=DecisionKind(proposal["kind"]), record=record,
+                         decision_id=proposal["decision_id"], note_sealed=approval.note_sealed,
+                         note_sha256=proposal["note_sha256"],
+                         catalog_version=proposal["reason_catalog_version"], case=case, now=now,
+                         approval=approval)
 
 
 def _follow_up(session: Session, actor: Principal, application: Application,
@@ -386,6 +488,9 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
     if accept:
         notices_service.withdraw(session, actor, application_id, NoticeKind.COUNTEROFFER,
                                  "counteroffer accepted")
+        if status == ApplicationStatus.REFERRED:
+            _open_referral(session, actor, application_id, row,
+                           load_policy_version(session, automated.policy_version), now)
     append_event(session, actor, f"counteroffer.{'accepted' if accept else 'declined'}",
                  "application", application_id, {"decision_id": row.id, "outcome": outcome,
                                                   "amount": offered["amount"],

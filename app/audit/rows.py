@@ -29,8 +29,10 @@ from app.models import (
     Decision,
     DecisionPolicy,
     FairnessAudit,
+    FourEyesApproval,
     NoticeObligation,
     Report,
+    ReviewCase,
     ScoringModel,
 )
 from app.models.base import UTCDateTime
@@ -94,6 +96,12 @@ TRACKED: tuple[TrackedTable, ...] = (
         "id", "created_at", "created_by", "created_by_role", "source", "model_version",
         "policy_version", "date_from", "date_to", "parameters", "result", "sha256", "audited",
         "flagged")),
+    TrackedTable(ReviewCase, (
+        "id", "application_id", "kind", "state", "priority", "opened_at", "due_at",
+        "assignee_id", "assigned_at", "decided_at", "decision_id", "detail")),
+    TrackedTable(FourEyesApproval, (
+        "id", "application_id", "case_id", "rules", "state", "maker_id", "maker_role",
+        "made_at", "proposal", "note_sealed", "checker_id", "checked_at")),
 )
 BY_NAME: dict[str, TrackedTable] = {t.name: t for t in TRACKED}
 _BY_MODEL: dict[type[SQLModel], TrackedTable] = {t.model: t for t in TRACKED}

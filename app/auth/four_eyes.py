@@ -1,6 +1,7 @@
 """Four eyes: a change that needs two people is made by one and checked by another, never the
-same. One rule for every two-person control: erasure of personal data now; review overrides and
-model approvals are to use it too.
+same. One rule for every two-person control: erasure of personal data, underwriters' decisions
+that need a checker, and the separation of whoever submitted an application from whoever
+decides it.
 
 Both people must be signed-in users: an API key or the service itself is nobody's second pair of
 eyes (an admin could otherwise approve their own request with a key they made).
@@ -19,9 +20,11 @@ def require_person(actor: Principal, what: str) -> None:
                         "not with an API key or as the service", code="four_eyes_person_required")
 
 
-def require_second_person(maker_id: str, checker: Principal, what: str) -> None:
+def require_second_person(maker_id: str, checker: Principal, what: str, *,
+                          code: str = "four_eyes_same_person",
+                          message: str | None = None) -> None:
     """Refuse ``checker`` the approval of what they made themselves (maker is never checker)."""
     require_person(checker, what)
     if checker.actor_id == maker_id:
-        raise Forbidden(f"you requested this {what}; a different person must approve it",
-                        code="four_eyes_same_person")
+        raise Forbidden(message or f"you requested this {what}; a different person must "
+                        "approve it", code=code)

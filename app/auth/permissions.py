@@ -50,10 +50,16 @@ class Action(StrEnum):
     SUBJECT_ERASE = "subject.erase"
     SUBJECT_LEGAL_HOLD = "subject.legal_hold"
     RETENTION_RUN = "retention.run"
+    CASE_READ = "case.read"
+    CASE_WORK = "case.work"
+    CASE_ASSIGN = "case.assign"
+    APPROVAL_READ = "approval.read"
+    APPROVAL_DECIDE = "approval.decide"
 
 
 _LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
                            Role.AUDITOR, Role.ADMIN)
+_LEAD = Role.UNDERWRITING_LEAD
 
 # Auditors read and never change anything. Admins administer accounts, models and policies but
 # see none of the compliance work (separation of duties): reports hold applicants' names and
@@ -66,22 +72,22 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.LEDGER_READ: frozenset({_AU, _CO, _AD}),
     Action.APPLICATION_SUBMIT: frozenset({_LO, _AD}),
     Action.APPLICATION_READ: frozenset(Role),
-    Action.APPLICATION_REVIEW: frozenset({_UW, _AD}),
+    Action.APPLICATION_REVIEW: frozenset({_UW, _LEAD, _AD}),
     # The officer records the applicant's answer (services narrow to their own applications).
     Action.APPLICATION_ANSWER_COUNTEROFFER: frozenset({_LO, _AD}),
     Action.APPLICATION_REPLAY: frozenset({_AU, _CO}),
     Action.APPLICATION_TRAIL: frozenset({_AU, _CO}),
     Action.NOTICE_READ: frozenset({_LO, _CO, _AU}),
     Action.NOTICE_SEND: frozenset({_LO, _CO}),
-    Action.MODEL_READ: frozenset({_UW, _CO, _AU, _AD}),
+    Action.MODEL_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD}),
     Action.MODEL_ACTIVATE: frozenset({_AD}),
-    Action.POLICY_READ: frozenset({_UW, _CO, _AU, _AD}),
+    Action.POLICY_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD}),
     Action.POLICY_CREATE: frozenset({_AD}),
     Action.POLICY_ACTIVATE: frozenset({_AD}),
     Action.FAIRNESS_RUN: frozenset({_CO}),
     Action.FAIRNESS_READ: frozenset({_CO, _AU}),
     Action.REPORT_CREATE: frozenset({_CO, _LO}),
-    Action.REPORT_READ: frozenset({_CO, _AU, _LO, _UW}),
+    Action.REPORT_READ: frozenset({_CO, _AU, _LO, _UW, _LEAD}),
     # Proving a report against the ledger is the examiner's and the compliance officer's work.
     Action.REPORT_VERIFY: frozenset({_CO, _AU}),
     # Data subjects: their state is no personal data; finding one is a search by personal data,
@@ -92,6 +98,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SUBJECT_ERASE: frozenset({_AD}),
     Action.SUBJECT_LEGAL_HOLD: frozenset({_CO, _AD}),
     Action.RETENTION_RUN: frozenset({_AD}),
+    # The review queue: underwriters work cases, a lead (or an admin) hands them out; compliance
+    # and auditors watch the queue and its ageing. A decision that needs four eyes is checked
+    # by a second underwriter or a lead, never by an admin (who decides no credit).
+    Action.CASE_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD}),
+    Action.CASE_WORK: frozenset({_UW, _LEAD}),
+    Action.CASE_ASSIGN: frozenset({_LEAD, _AD}),
+    Action.APPROVAL_READ: frozenset({_UW, _LEAD, _CO, _AU}),
+    Action.APPROVAL_DECIDE: frozenset({_UW, _LEAD}),
 }
 
 # Attributes by which a dependency of ``app.auth.deps`` records what it admits.

@@ -6,6 +6,8 @@ from enum import StrEnum
 class Role(StrEnum):
     LOAN_OFFICER = "loan_officer"
     UNDERWRITER = "underwriter"
+    # Supervises the review queue: reassigns cases, and decides and checks like an underwriter.
+    UNDERWRITING_LEAD = "underwriting_lead"
     COMPLIANCE_OFFICER = "compliance_officer"
     AUDITOR = "auditor"
     ADMIN = "admin"

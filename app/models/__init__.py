@@ -10,13 +10,14 @@ from app.models.applications import (
 )
 from app.models.audit import AuditEvent
 from app.models.compliance import FairnessAudit, Report
+from app.models.reviews import CaseNote, FourEyesApproval, ReviewCase
 from app.models.scoring import DecisionPolicy, ScoringModel
 from app.models.subjects import DataSubject, ErasureRequest
 from app.models.users import ApiKey, LoginAttempt, User
 
 __all__ = [
     "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
-    "DataSubject", "Decision", "DecisionPolicy", "ErasureRequest", "FairnessAudit",
-    "LoginAttempt", "NoticeObligation", "ReasonCatalogVersion", "Report", "ScoringModel",
-    "User",
+    "CaseNote", "DataSubject", "Decision", "DecisionPolicy", "ErasureRequest", "FairnessAudit",
+    "FourEyesApproval", "LoginAttempt", "NoticeObligation", "ReasonCatalogVersion", "Report",
+    "ReviewCase", "ScoringModel", "User",
 ]

@@ -37,7 +37,7 @@ def visible_kinds(actor: Principal) -> tuple[str, ...] | None:
     """Kinds the actor may read (None: all), before the loan officers' ownership rule."""
     if is_system(actor) or actor.role in (Role.COMPLIANCE_OFFICER, Role.AUDITOR):
         return None
-    if actor.role in (Role.UNDERWRITER, Role.LOAN_OFFICER):
+    if actor.role in (Role.UNDERWRITER, Role.UNDERWRITING_LEAD, Role.LOAN_OFFICER):
         return (ReportKind.ADVERSE_ACTION.value,)
     return ()
 

@@ -245,6 +245,27 @@ def note_binding(decision_id: str) -> Binding:
     return Binding("decisions", decision_id, "note_sealed")
 
 
+def case_note_binding(note_id: str) -> Binding:
+    return Binding("case_notes", note_id, "note_sealed")
+
+
+def seal_case_note(session: Session, settings: Settings, application_id: str, note_id: str,
+                   note: str) -> bytes:
+    subject_id = identity_row(session, application_id).subject_id
+    return seal_bytes(session, settings, subject_id, case_note_binding(note_id), note.encode())
+
+
+def open_case_note(session: Session, settings: Settings, application_id: str, note_id: str,
+                   sealed: bytes) -> str | None:
+    """A case note's text, or None once the applicant's personal data is erased."""
+    subject_id = identity_row(session, application_id).subject_id
+    try:
+        return open_bytes(session, settings, subject_id, case_note_binding(note_id),
+                          sealed).decode()
+    except PersonalDataErased:
+        return None
+
+
 def seal_note(session: Session, settings: Settings, application_id: str, decision_id: str,
               note: str) -> bytes:
     subject_id = identity_row(session, application_id).subject_id

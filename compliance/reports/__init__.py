@@ -18,6 +18,7 @@ from compliance.reports.compliance_report import (
     ComplianceReportInput,
     LedgerVerification,
     OverrideRow,
+    QueueAgeing,
     SignedCheckpoint,
     build_compliance_report,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "Party",
     "PerformanceSummary",
     "Provenance",
+    "QueueAgeing",
     "Reason",
     "ReasonCount",
     "Signatory",

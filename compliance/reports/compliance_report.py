@@ -26,6 +26,7 @@ from compliance.reports.common import (
     fmt_date,
     fmt_datetime,
     fmt_int,
+    fmt_num,
     fmt_pct,
     key_value_table,
     mono_lines,
@@ -93,6 +94,17 @@ class SignedCheckpoint:
 
 
 @dataclass(frozen=True)
+class QueueAgeing:
+    """The underwriters' review queue at the cut-off: cases still waiting by how long they have
+    waited, those past their service level, and the median time to decision in the period."""
+
+    open_by_age_band: Sequence[CountRow]
+    overdue: int
+    decided: int
+    median_hours_to_decision: float | None
+
+
+@dataclass(frozen=True)
 class ComplianceReportInput:
     """Everything the compliance report shows for one period.
 
@@ -118,6 +130,7 @@ class ComplianceReportInput:
     # Outcomes after review, reviews and overrides by direction, underwriter and group,
     # referrals waiting, denial reasons and offers by group, notice coverage.
     figures: PeriodFigures | None = None
+    queue: QueueAgeing | None = None
     # The previous period's key figures, shown beside this period's.
     previous: PeriodSummary | None = None
     signoff: SignOff | None = None
@@ -163,6 +176,7 @@ def build_compliance_report(report: ComplianceReportInput,
         *(_review_breakdowns(report.figures) if report.figures else []),
         para("3. Referrals still waiting at the cut-off", "h1"),
         *(_pending(report.figures) if report.figures else [para("Not available.")]),
+        *_queue(report.queue),
         para("4. Approval rates and adverse impact by group", "h1"),
         *fairness_flowables(report.fairness_audit),
         para("5. Denial reasons by group", "h1"),
@@ -253,6 +267,22 @@ def _pending(figures: PeriodFigures) -> list[Flowable]:
                    [[r.label, fmt_int(r.count)] for r in figures.pending_by_age], numeric=[1],
                    widths=[2.6 * inch, 1.1 * inch]),
     ]
+
+
+def _queue(queue: QueueAgeing | None) -> list[Flowable]:
+    if queue is None:
+        return []
+    waiting = sum(r.count for r in queue.open_by_age_band)
+    median = (f"{fmt_num(queue.median_hours_to_decision, 1)} hours"
+              if queue.median_hours_to_decision is not None else "no case decided")
+    return [para("The review queue", "h2"),
+            para(f"{fmt_int(waiting)} case{'' if waiting == 1 else 's'} (referrals and "
+                 f"potential sanctions matches) waiting at the cut-off, {fmt_int(queue.overdue)} "
+                 f"past the policy's service level; {fmt_int(queue.decided)} decided in the "
+                 f"period, median time to decision {median}."),
+            data_table(["Waiting for", "Cases"],
+                       [[r.label, fmt_int(r.count)] for r in queue.open_by_age_band],
+                       numeric=[1], widths=[2.6 * inch, 1.1 * inch])]
 
 
 def _denials_by_group(figures: PeriodFigures) -> list[Flowable]:

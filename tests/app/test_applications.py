@@ -306,6 +306,10 @@ def test_overriding_an_automated_decline_is_recorded_as_an_override(client, auth
     response = client.post(f"/applications/{body['id']}/review",
                            json={"outcome": "approve", "note": "Collateral outside the model."},
                            headers=auth_headers["underwriter"])
+    # Turning a decline into an approval needs a second underwriter (tests/app/test_reviews.py).
+    assert response.status_code == 202, response.text
+    response = client.post(f"/approvals/{response.json()['id']}/approve",
+                           headers=auth_headers["underwriting_lead"])
     assert response.status_code == 201 and response.json()["kind"] == "override"
     assert len(_ledger(engine, "decision.override")) == 1
 

@@ -62,8 +62,12 @@ def test_a_compliance_report_states_the_periods_figures(client, auth_headers, us
     # By group: 4 women (1 changed), 2 men; both small groups, flagged.
     assert "Sex: female * 3 1 33.3%" in text and "Sex: male * 2 0 0.0%" in text
     assert "fewer than 30 applications" in text
-    # The referral still waits, aged 0-7 days.
+    # The referral still waits, aged 0-7 days; its case waits in the review queue, within
+    # its service level.
     assert "1 application was still waiting" in text and "0-7 days 1" in text
+    assert ("1 case (referrals and potential sanctions matches) waiting at the cut-off, 0 past "
+            "the policy's service level; 0 decided in the period") in text
+    assert "under 24 hours 1" in text
     # Denial reasons by group: the underwriter's reason for the woman declined.
     assert re.search(r"Sex: female \* 1 UW-INCOME-UNVERIFIED 1 100.0%", text)
     # Offers by group: the one woman still approved, her amount and APR.

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from app.models import AuditEvent, Decision, NoticeObligation
 from risk_models.notices import COUNTEROFFER_NOTICE_DAYS, DECLINE_NOTICE_DAYS
+from tests.app import reviewing
 from tests.app.application_documents import DELETE, good_application, risky_application
 
 pytestmark = pytest.mark.usefixtures("active_model")
@@ -288,9 +289,8 @@ def test_an_underwriter_may_decline_an_automated_approval_with_a_human_reason(
 
 def test_an_override_to_approve_carries_terms_and_withdraws_the_notice(client, auth_headers):
     body = _submit(client, auth_headers["loan_officer"], risky_application())
-    response = client.post(f"/applications/{body['id']}/review", json={
-        "outcome": "approve", "note": "Collateral outside the model covers the loan."},
-        headers=auth_headers["underwriter"])
+    response = reviewing.review(client, auth_headers, body["id"], {
+        "outcome": "approve", "note": "Collateral outside the model covers the loan."})
     assert response.status_code == 201
     terms = response.json()["terms"]
     assert terms["apr"] == "0.149" and Decimal(terms["monthly_payment"]) > 0

@@ -47,8 +47,13 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
     _post(client, f"/applications/{referred['id']}/review", underwriter, {
         "outcome": "approve", "note": "Verified payslips."})
     overridden = _post(client, "/applications", officer, risky_application())
-    _post(client, f"/applications/{overridden['id']}/review", underwriter, {
-        "outcome": "approve", "note": "Collateral outside the model covers the loan."})
+    # Turning a decline into an approval waits for a second underwriter (four eyes).
+    approval = _post(client, f"/applications/{overridden['id']}/review", underwriter, {
+        "outcome": "approve", "note": "Collateral outside the model covers the loan."},
+        status=202)
+    _post(client, f"/approvals/{approval['id']}/approve", auth_headers["underwriting_lead"])
+    (case,) = [c for c in client.get("/cases", headers=underwriter).json()["items"]
+               if c["application_id"] == referred["id"]]
     (notice,) = declined["notices"]
     generated = _post(client, f"/notices/{notice['id']}/generate", officer)
     _post(client, f"/notices/{notice['id']}/delivery", officer, {"channel": "mail"}, status=200)
@@ -61,7 +66,8 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
     return {"applications": referred["id"], "decisions": declined["decisions"][0]["id"],
             "notice_obligations": notice["id"], "reports": str(generated["report_id"]),
             "scoring_models": active_model[0], "decision_policies": "policy-2",
-            "fairness_audits": str(audit["id"])}
+            "fairness_audits": str(audit["id"]), "review_cases": case["id"],
+            "four_eyes_approvals": approval["id"]}
 
 
 def _deep(client, auth_headers) -> dict:
@@ -94,6 +100,9 @@ EDITS = {
     "fairness_audits": ("UPDATE fairness_audits SET flagged = NOT flagged WHERE id = :id",
                         "UPDATE fairness_audits SET flagged = NOT flagged "
                         "WHERE id = CAST(:id AS INT)"),
+    "review_cases": ("UPDATE review_cases SET assignee_id = 'someone' WHERE id = :id",) * 2,
+    "four_eyes_approvals": ("UPDATE four_eyes_approvals SET checker_id = 'someone' "
+                            "WHERE id = :id",) * 2,
 }
 
 

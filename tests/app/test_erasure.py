@@ -19,6 +19,7 @@ from app.cli import cli
 from app.models import ApplicantIdentity, AuditEvent, DataSubject, Decision, Report
 from app.subjects import crypto, keys
 from app.subjects import service as subjects
+from tests.app import reviewing
 from tests.app.application_documents import good_application, risky_application
 from tests.conftest import TEST_PASSWORD
 
@@ -170,8 +171,8 @@ def _decline_notified_then_approved(client, auth_headers):
     delivered = client.post(f"/notices/{body['notices'][0]['id']}/delivery",
                             json={"channel": "mail"}, headers=officer)
     assert delivered.status_code == 200, delivered.text
-    review = client.post(f"/applications/{body['id']}/review", headers=auth_headers[
-        "underwriter"], json={"outcome": "approve", "note": "Collateral outside the model."})
+    review = reviewing.review(client, auth_headers, body["id"], {
+        "outcome": "approve", "note": "Collateral outside the model."})
     assert review.status_code == 201, review.text
     return body, notice.json()["id"]
 

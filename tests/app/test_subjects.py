@@ -21,6 +21,7 @@ from app.models import ApplicantIdentity, AuditEvent, DataSubject, Decision, Rep
 from app.subjects import crypto, keys
 from app.subjects import service as subjects
 from app.subjects.crypto import Binding, SealedValueError
+from tests.app import reviewing
 from tests.app.application_documents import good_application, risky_application
 
 pytestmark = pytest.mark.usefixtures("active_model")
@@ -153,8 +154,8 @@ def test_no_personal_data_is_stored_in_the_clear(client, auth_headers, engine, s
     pdf = client.get(f"/reports/{notice.json()['id']}/pdf", headers=officer)
     assert pdf.status_code == 200
     assert NAME in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
-    review = client.post(f"/applications/{declined['id']}/review", headers=auth_headers[
-        "underwriter"], json={"outcome": "approve", "note": "Collateral outside the model."})
+    review = reviewing.review(client, auth_headers, declined["id"], {
+        "outcome": "approve", "note": "Collateral outside the model."})
     assert review.status_code == 201, review.text
     shown = client.get(f"/applications/{declined['id']}", headers=officer).json()
     assert shown["decisions"][-1]["note"] == "Collateral outside the model."

@@ -19,6 +19,7 @@ from app.fairness import service as fairness
 from app.models import Decision
 from app.reports import repository
 from app.reports.repository import OVERRIDE_KINDS
+from app.reviews import service as reviews
 from app.users import repository as users
 from compliance import ledger
 from compliance.reports import (
@@ -27,6 +28,7 @@ from compliance.reports import (
     LedgerHead,
     LedgerVerification,
     OverrideRow,
+    QueueAgeing,
     ReasonCount,
     SignedCheckpoint,
 )
@@ -86,6 +88,9 @@ def compliance_input(session: Session, settings: Settings, parameters: dict[str,
         fairness_audit=audit,
         interim=generated_at < end,
         figures=figures,
+        # The report states its time to the second; the snapshot it reads holds every case
+        # opened by then, however far into that second.
+        queue=_queue(session, start, min(end, generated_at.replace(microsecond=999_999))),
         previous=previous,
         signoff=SignOff(prepared_by=_name(session, parameters.get("prepared_by", "system")),
                         prepared_role=parameters.get("prepared_role", "system"),
@@ -131,6 +136,14 @@ def figures_of(session: Session, start: datetime, end: datetime, cutoff: datetim
                for kind, status, due, delivered
                in repository.notices_of_period_applications(session, start, end)]
     return period_figures(apps, reviews, notices, cutoff=cutoff, label=label)
+
+
+def _queue(session: Session, start: datetime, cutoff: datetime) -> QueueAgeing:
+    """The review queue as it stood at the cut-off (cases decided later count as waiting)."""
+    figures = reviews.ageing(session, cutoff, since=start)
+    return QueueAgeing(open_by_age_band=[CountRow(b, n) for b, n in figures.open_by_age_band],
+                       overdue=figures.overdue, decided=figures.decided,
+                       median_hours_to_decision=figures.median_hours_to_decision)
 
 
 def _json_list(text: str | None) -> list[Any]:
