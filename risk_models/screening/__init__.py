@@ -1,0 +1,1 @@
+"""Sanctions screening: lists, name normalisation and matching."""
