@@ -35,7 +35,8 @@ cli.add_typer(retention_cli, name="retention")
 cli.add_typer(keys_cli, name="keys")
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
-              "compliance": "compliance_officer", "auditor": "auditor", "admin": "admin"}
+              "lead": "underwriting_lead", "compliance": "compliance_officer",
+              "auditor": "auditor", "admin": "admin"}
 
 
 @cli.command()
