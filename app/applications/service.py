@@ -19,7 +19,7 @@ from app.applications.catalogs import catalog_sha256, reason_catalog
 from app.applications.cleansing import cleanse
 from app.applications.states import ApplicationStatus, DecisionKind
 from app.audit.service import append_event
-from app.auth.four_eyes import require_second_person
+from app.auth.four_eyes import require_not_submitter
 from app.auth.principal import Principal
 from app.auth.scope import check_own_application
 from app.config import Settings
@@ -286,11 +286,7 @@ def review(session: Session, settings: Settings, actor: Principal, application_i
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
-    # Separation of duties: whoever submitted an application never decides it.
-    require_second_person(application.submitted_by, actor, "decision on an application",
-                          code="own_application",
-                          message="you submitted this application; another underwriter "
-                                  "decides it")
+    require_not_submitter(application.submitted_by, actor)
     decisions = repository.decisions_of(session, application_id)
     automated = decisions[0]
     now = datetime.now(UTC)

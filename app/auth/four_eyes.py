@@ -28,3 +28,12 @@ def require_second_person(maker_id: str, checker: Principal, what: str, *,
     if checker.actor_id == maker_id:
         raise Forbidden(message or f"you requested this {what}; a different person must "
                         "approve it", code=code)
+
+
+def require_not_submitter(submitted_by: str, actor: Principal) -> None:
+    """Separation of duties: whoever submitted an application neither decides it nor checks a
+    decision on it."""
+    require_second_person(submitted_by, actor, "decision on an application",
+                          code="own_application",
+                          message="you submitted this application; another underwriter "
+                                  "decides it")

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.audit.service import append_event
-from app.auth.four_eyes import require_second_person
+from app.auth.four_eyes import require_not_submitter, require_second_person
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.config import Settings
@@ -179,10 +179,7 @@ def escalate(session: Session, settings: Settings, actor: Principal, case_id: st
 def _check_not_submitter(session: Session, actor: Principal, case: ReviewCase) -> None:
     application = session.get(Application, case.application_id)
     if application is not None:
-        require_second_person(application.submitted_by, actor, "decision on an application",
-                              code="own_application",
-                              message="you submitted this application; another underwriter "
-                                      "decides it")
+        require_not_submitter(application.submitted_by, actor)
 
 
 def holder_check(session: Session, actor: Principal, case: ReviewCase, now: datetime) -> None:
@@ -301,10 +298,7 @@ def check_checker(session: Session, checker: Principal, approval: FourEyesApprov
                         code="not_a_checker")
     application = session.get(Application, approval.application_id)
     if application is not None:
-        require_second_person(application.submitted_by, checker, "decision on an application",
-                              code="own_application",
-                              message="you submitted this application; another underwriter "
-                                      "checks decisions on it")
+        require_not_submitter(application.submitted_by, checker)
 
 
 def settle(session: Session, checker: Principal, approval: FourEyesApproval,
