@@ -72,10 +72,7 @@ class CounterIntuitiveBin:
     riskier_rows: int
     riskier_bad_rate: float
     expectation: str
-    rationale: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    rationale: str | None = None
 
 
 def load_expectations(text: str | bytes | None = None) -> ExpectationCatalogue:

@@ -40,6 +40,7 @@ from compliance.reports.common import (
 from compliance.reports.fairness_section import fairness_flowables
 from compliance.reports.summaries import CalibrationRow, calibration_table
 from risk_models.evaluation import bootstrap_intervals, ks_statistic, roc_auc
+from risk_models.expectations import CounterIntuitiveBin as CounterIntuitive
 
 KIND = "Model validation report"
 
@@ -167,21 +168,6 @@ class Stability:
     score_psi: float
     score_bins: Sequence[StabilityBin]
     characteristics: Sequence[CharacteristicStability]
-
-
-@dataclass(frozen=True)
-class CounterIntuitive:
-    """A bin with a higher bad rate than a bin expected to be riskier, and why it is kept."""
-
-    characteristic: str
-    bin: str
-    rows: int
-    bad_rate: float
-    riskier_bin: str
-    riskier_rows: int
-    riskier_bad_rate: float
-    expectation: str
-    rationale: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from compliance.reports import (
     Characteristic,
     CharacteristicStability,
     Coefficient,
-    CounterIntuitive,
     Cutoff,
     DataSummary,
     LedgerHead,
@@ -113,9 +112,8 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
                                  float(b["auc_std"]), float(b["ks"]))
                     for b in metrics.get("benchmarks", [])],
         stability=_stability(metrics.get("stability"), compiled.features),
-        counter_intuitive=[
-            CounterIntuitive(**f.to_dict())
-            for f in counter_intuitive_bins(compiled, validation["binning_tables"], expectations)],
+        counter_intuitive=counter_intuitive_bins(compiled, validation["binning_tables"],
+                                                 expectations),
         expectations_version=expectations.version if checked else None,
     )
 
