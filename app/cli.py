@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from app.notices.cli import notices_cli
 from app.reports.cli import report_cli
 from app.scoring.cli import ensure_default_model
 from app.scoring.cli import train as train_command
+from app.screening.cli import screening_cli
 from app.subjects.cli import keys_cli, retention_cli, subjects_cli
 
 cli = typer.Typer(help="riskdesk: credit risk decisions with a verifiable audit trail.",
@@ -33,6 +35,7 @@ audit_cli.command("trail")(trail_command)
 cli.add_typer(subjects_cli, name="subjects")
 cli.add_typer(retention_cli, name="retention")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(screening_cli, name="screening")
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
               "lead": "underwriting_lead", "compliance": "compliance_officer",
@@ -82,6 +85,20 @@ def serve(
     uvicorn.run("app.main:app", host=host, port=port, log_level="info", workers=workers,
                 access_log=access_log, proxy_headers=bool(trusted),
                 forwarded_allow_ips=trusted or None)
+
+
+@cli.command()
+def worker(threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 1,
+           ) -> None:
+    """Run background jobs (rescreening after a list is loaded) until interrupted. Jobs the
+    database holds as unfinished are queued again first, so a restart loses none."""
+    import logging
+
+    from app.jobs import run_worker
+
+    settings_or_exit()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_worker(threads)
 
 
 def _warn_if_ledger_unguarded() -> None:
@@ -234,6 +251,12 @@ def _seed_demo_applications(notices_dir: Path) -> None:
         typer.echo(f"their notices: {notices_dir}")
 
 
+def _start_worker() -> subprocess.Popen[bytes]:
+    """The demo's job worker, beside the server, with the same environment."""
+    return subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()",
+                             "worker"])
+
+
 @cli.command()
 def demo(host: str = "127.0.0.1", port: int = 8000,
          no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up only.")] = False,
@@ -248,8 +271,13 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     _seed_demo_applications(Path(os.environ["RISKDESK_DATA_DIR"]) / "notices")
     checkpoint_if_due()
     if not no_serve:
-        typer.echo(f"serving on http://{host}:{port} (API docs at /docs)")
-        serve(host=host, port=port, workers=1, access_log=True)
+        typer.echo(f"serving on http://{host}:{port} (API docs at /docs), with a job worker")
+        jobs = _start_worker()
+        try:
+            serve(host=host, port=port, workers=1, access_log=True)
+        finally:
+            jobs.terminate()
+            jobs.wait(timeout=10)
 
 
 cli.command("train")(train_command)

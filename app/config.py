@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -105,6 +106,10 @@ class Settings(KeySettings):
     ledger_retention_months: int = Field(
         84, ge=LEDGER_MINIMUM_RETENTION_MONTHS,
         description="Months ledger events are kept (at least 6; default 7 years).")
+
+    # Processes a rescreening run matches names in (the matcher is CPU-bound Python).
+    rescreen_processes: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)), ge=1, le=64)
 
     # Country of the lender: nationality elsewhere counts as foreign in fairness monitoring.
     domestic_country: str = Field("DE", pattern=r"^[A-Z]{2}$")

@@ -36,6 +36,7 @@ from app.openapi import install as install_openapi
 from app.reports.endpoints import router as reports_router
 from app.reviews.endpoints import router as reviews_router
 from app.scoring.endpoints import router as scoring_router
+from app.screening.endpoints import router as screening_router
 from app.subjects.endpoints import retention_router
 from app.subjects.endpoints import router as subjects_router
 from app.users.endpoints import router as users_router
@@ -194,7 +195,7 @@ def create_app() -> FastAPI:
     for router in (health_router, auth_public_router, auth_router, users_router, audit_router,
                    applications_router, monitoring_router, notices_router, scoring_router,
                    fairness_router, reports_router, subjects_router, retention_router,
-                   reviews_router):
+                   reviews_router, screening_router):
         app.include_router(router)
     check_every_route_declares_roles(app)
     install_openapi(app)

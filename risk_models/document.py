@@ -210,6 +210,9 @@ class GuarantorInputs(Strict):
 
 class Guarantor(GuarantorInputs):
     full_name: Text = Field(description="Guarantor's name (personal data).")
+    date_of_birth: PastDate | None = Field(
+        None, description="Guarantor's date of birth (personal data); sharpens sanctions "
+                          "screening, which otherwise has only the name to go on.")
     national_id: str = Field(min_length=4, max_length=40, description="National identifier.")
 
 

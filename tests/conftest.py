@@ -23,6 +23,8 @@ os.environ["RISKDESK_MONITORING_COLLECTION"] = "self_test"
 # The server's own checkpoints would land at moments a test does not choose; the tests that
 # exercise them turn them on.
 os.environ["RISKDESK_CHECKPOINT_POLL_SECONDS"] = "0"
+# Background jobs run as they are queued, in the process that queues them.
+os.environ["RISKDESK_JOBS_URL"] = "immediate"
 
 from app.auth.principal import Principal  # noqa: E402
 from app.auth.roles import Role  # noqa: E402

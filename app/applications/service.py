@@ -37,6 +37,7 @@ from app.notices import service as notices_service
 from app.reviews import service as reviews
 from app.reviews.states import ApprovalState, CaseKind
 from app.scoring.service import LoadedModel, load_active, load_policy_version
+from app.screening import service as screening_service
 from app.subjects import service as subjects
 from compliance.fairness import age_band_on
 from compliance.ledger import canonical_json, sha256_hex
@@ -49,7 +50,12 @@ from risk_models.decisions import (
     decide_application,
     outcome_if_counteroffer_accepted,
 )
-from risk_models.document import ApplicationDocument, ApplicationInputs, Monitoring
+from risk_models.document import (
+    ApplicationDocument,
+    ApplicationInputs,
+    Monitoring,
+    SanctionsScreening,
+)
 from risk_models.notices import NoticeKind
 from risk_models.policy import APPROVE, DECLINE, REFER, Policy
 from risk_models.reasons import ReasonCatalog
@@ -125,6 +131,10 @@ def submit(session: Session, settings: Settings, actor: Principal,
             details=[{"field": "monitoring", "type": "monitoring_not_collected",
                       "message": "not collected under RISKDESK_MONITORING_COLLECTION=off"}])
     changes = cleanse(body)
+    # Every party is screened against the lists in force; the stricter of the caller's status
+    # and ours is the one the decision reads and the inputs keep (so a replay reads it too).
+    screening = screening_service.screen_application(session, settings, body)
+    body = _with_screening_status(body, screening)
     model, policy = load_active(session)
     catalog = reason_catalog(session)
     now = datetime.now(UTC)
@@ -202,15 +212,48 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "characteristics_sha256": sha256_hex(as_json["characteristics"]),
         "applicant_digest": national_id_digest or name_dob_digest,
         "notice_ids": [n.id for n in notices],
-        "duplicate_of": [d["application_id"] for d in duplicates]}, rows=(application, row))
-    if application.status == ApplicationStatus.REFERRED:
-        _open_referral(session, actor, application.id, row, policy, now)
+        "duplicate_of": [d["application_id"] for d in duplicates],
+        "screening": screening.summary()}, rows=(application, row))
+    screening_service.record(session, screening.parties, screening.lists,
+                             application_id=application.id, purpose="application", actor=actor,
+                             now=now)
+    if screening.status == screening_service.POTENTIAL:
+        reviews.open_case(session, actor, application.id, CaseKind.SANCTIONS_MATCH,
+                          policy.review_rules, screening_case_detail(row, screening), now)
+    elif application.status == ApplicationStatus.REFERRED:
+        open_referral(session, actor, application.id, row, policy, now)
     return Submission(application, row, False, notices, identity.subject_id)
 
 
-def _open_referral(session: Session, actor: Principal, application_id: str, decision: Decision,
+def _with_screening_status(body: ApplicationDocument,
+                           screening: screening_service.ApplicationScreening,
+                           ) -> ApplicationDocument:
+    """``body`` with the screening status that stands; unchanged when it is the caller's."""
+    sent = body.kyc.sanctions_screening
+    if screening.status == sent.status:
+        return body
+    stands = SanctionsScreening(status=screening.status,
+                                reference="riskdesk-screening", screened_at=None)
+    return body.model_copy(update={"kyc": body.kyc.model_copy(
+        update={"sanctions_screening": stands})})
+
+
+def screening_case_detail(decision: Decision,
+                          screening: screening_service.ApplicationScreening) -> dict[str, Any]:
+    """What a sanctions case says of what opened it: the matches by entry and score (no
+    names), and the caller's own status (a case opens on the caller's potential match too)."""
+    return {"decision_id": decision.id, "source": "application",
+            "caller_status": screening.caller_status,
+            "parties": [p.summary() for p in screening.parties if p.status != "clear"]}
+
+
+def open_referral(session: Session, actor: Principal, application_id: str, decision: Decision,
                    policy: Policy, now: datetime) -> None:
-    """A referral is a case in the underwriters' queue, opened with the decision."""
+    """A referral is a case in the underwriters' queue, opened with the decision; while a
+    sanctions case is open on the application, its disposition opens the referral instead."""
+    if any(reviews.open_case_of(session, application_id, kind) is not None
+           for kind in (CaseKind.SANCTIONS_MATCH, CaseKind.REFERRAL)):
+        return
     reviews.open_case(session, actor, application_id, CaseKind.REFERRAL, policy.review_rules, {
         "decision_id": decision.id,
         "reason_codes": [r["code"] for r in decision.record.get("reasons", [])],
@@ -287,6 +330,7 @@ def review(session: Session, settings: Settings, actor: Principal, application_i
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
     require_not_submitter(application.submitted_by, actor)
+    reviews.require_no_open_sanctions_case(session, application_id)
     decisions = repository.decisions_of(session, application_id)
     automated = decisions[0]
     now = datetime.now(UTC)
@@ -314,7 +358,7 @@ def review(session: Session, settings: Settings, actor: Principal, application_i
         return reviews.propose(session, actor, application_id=application_id, case=case,
                                rules=rules, proposal=proposal, note_sealed=note_sealed,
                                note_sha256=sha256_hex(note), now=now)
-    return _write_review(session, actor, application, automated, kind=kind, record=record,
+    return write_review(session, actor, application, automated, kind=kind, record=record,
                          decision_id=decision_id, note_sealed=note_sealed,
                          note_sha256=sha256_hex(note), catalog_version=catalog.version,
                          case=case, now=now)
@@ -357,9 +401,9 @@ def _review_record(session: Session, application: Application, decisions: list[D
     return record
 
 
-def _write_review(session: Session, actor: Principal, application: Application,
+def write_review(session: Session, actor: Principal, application: Application,
                   automated: Decision, *, kind: DecisionKind, record: dict[str, Any],
-                  decision_id: str, note_sealed: bytes | None, note_sha256: str,
+                  decision_id: str | None, note_sealed: bytes | None, note_sha256: str,
                   catalog_version: str, case: ReviewCase | None, now: datetime,
                   approval: FourEyesApproval | None = None) -> Decision:
     """Write an underwriter's decision: the row, the notices it settles and opens, its case
@@ -398,6 +442,7 @@ def approve_proposal(session: Session, checker: Principal,
     the refusal returned, not raised, so that the withdrawal commits with the answer."""
     approval = reviews.get_approval(session, approval_id)
     reviews.check_checker(session, checker, approval)
+    reviews.require_no_open_sanctions_case(session, approval.application_id)
     application = session.get(Application, approval.application_id)
     assert application is not None  # the foreign key holds it
     decisions = repository.decisions_of(session, application.id)
@@ -415,7 +460,7 @@ def approve_proposal(session: Session, checker: Principal,
     record = {**proposal["record"], "four_eyes": {
         "approval_id": approval.id, "maker": approval.maker_id, "checker": checker.actor_id,
         "checked_at": now.isoformat(), "rules": list(approval.rules)}}
-    return _write_review(session, maker, application, decisions[0],
+    return write_review(session, maker, application, decisions[0],
                          kind=DecisionKind(proposal["kind"]), record=record,
                          decision_id=proposal["decision_id"], note_sealed=approval.note_sealed,
                          note_sha256=proposal["note_sha256"],
@@ -485,7 +530,7 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
         notices_service.withdraw(session, actor, application_id, NoticeKind.COUNTEROFFER,
                                  "counteroffer accepted")
         if status == ApplicationStatus.REFERRED:
-            _open_referral(session, actor, application_id, row,
+            open_referral(session, actor, application_id, row,
                            load_policy_version(session, automated.policy_version), now)
     append_event(session, actor, f"counteroffer.{'accepted' if accept else 'declined'}",
                  "application", application_id, {"decision_id": row.id, "outcome": outcome,

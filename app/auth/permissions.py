@@ -55,6 +55,8 @@ class Action(StrEnum):
     CASE_ASSIGN = "case.assign"
     APPROVAL_READ = "approval.read"
     APPROVAL_DECIDE = "approval.decide"
+    SCREENING_CHECK = "screening.check"
+    SCREENING_READ = "screening.read"
 
 
 _LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
@@ -106,6 +108,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CASE_ASSIGN: frozenset({_LEAD, _AD}),
     Action.APPROVAL_READ: frozenset({_UW, _LEAD, _CO, _AU}),
     Action.APPROVAL_DECIDE: frozenset({_UW, _LEAD}),
+    # Screening a name on demand: before onboarding, or while working a case.
+    Action.SCREENING_CHECK: frozenset({_LO, _UW, _LEAD, _CO}),
+    Action.SCREENING_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD}),
 }
 
 # Attributes by which a dependency of ``app.auth.deps`` records what it admits.

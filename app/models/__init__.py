@@ -12,6 +12,13 @@ from app.models.audit import AuditEvent
 from app.models.compliance import FairnessAudit, Report
 from app.models.reviews import CaseNote, FourEyesApproval, ReviewCase
 from app.models.scoring import DecisionPolicy, ScoringModel
+from app.models.screening import (
+    Rescreen,
+    Screening,
+    ScreeningDisposition,
+    ScreeningList,
+    ScreeningListEntry,
+)
 from app.models.subjects import DataSubject, ErasureRequest
 from app.models.users import ApiKey, LoginAttempt, User
 
@@ -19,5 +26,6 @@ __all__ = [
     "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
     "CaseNote", "DataSubject", "Decision", "DecisionPolicy", "ErasureRequest", "FairnessAudit",
     "FourEyesApproval", "LoginAttempt", "NoticeObligation", "ReasonCatalogVersion", "Report",
-    "ReviewCase", "ScoringModel", "User",
+    "Rescreen", "ReviewCase", "Screening", "ScreeningDisposition", "ScreeningList",
+    "ScreeningListEntry", "ScoringModel", "User",
 ]

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from app.applications import service as applications
 from app.applications.endpoints import decision_public
@@ -16,6 +17,7 @@ from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import RiskdeskError, error_body
+from app.models import ReviewCase
 from app.openapi import errors_for
 from app.params import Offset
 from app.reviews import service
@@ -28,6 +30,7 @@ from app.reviews.schemas import (
     CasePage,
     CasePublic,
     EscalateCreate,
+    ListedEntry,
     NoteCreate,
     NotePublic,
     ReassignCreate,
@@ -35,6 +38,9 @@ from app.reviews.schemas import (
     case_public,
     note_public,
 )
+from app.reviews.states import CaseKind
+from app.screening import dispositions
+from app.screening import service as screening
 from app.subjects import service as subjects
 from compliance.ledger import sha256_hex
 
@@ -96,7 +102,24 @@ def get_case(case_id: str, session: SessionDep, settings: SettingsDep,
     texts = [subjects.open_case_note(session, settings, case.application_id, n.id,
                                      n.note_sealed) for n in notes]
     return CaseDetail(**case_public(case, datetime.now(UTC)).model_dump(),
-                      notes=[note_public(n, t) for n, t in zip(notes, texts, strict=True)])
+                      notes=[note_public(n, t) for n, t in zip(notes, texts, strict=True)],
+                      matches=_listed_matches(session, case))
+
+
+def _listed_matches(session: SessionDep, case: ReviewCase) -> list[ListedEntry]:
+    """A sanctions case's matches with their entries as listed, and their dispositions."""
+    if case.kind != CaseKind.SANCTIONS_MATCH:
+        return []
+    settled = {(d.subject_digest, d.entry_id): d.disposition
+               for d in dispositions.dispositions_of(session, case.application_id)
+               if d.case_id == case.id}
+    return [ListedEntry(party=s.party, screening_id=s.id, entry_id=m["entry_id"],
+                        list_name=m["list_name"], list_id=m["list_id"], score=m["score"],
+                        features=m["features"],
+                        disposition=m.get("disposition")
+                        or settled.get((s.subject_digest, m["entry_id"])),
+                        entry=screening.entry(session, m["list_id"], m["entry_id"]))
+            for s in dispositions.case_screenings(session, case) for m in s.matches]
 
 
 @router.post("/cases/{case_id}/claim", response_model=CasePublic, responses=errors_for(409))
@@ -152,11 +175,39 @@ def list_approvals(
     return [approval_public(a) for a in rows]
 
 
-@router.post("/approvals/{approval_id}/approve", response_model=DecisionPublic,
-             status_code=201, responses=errors_for(409))
+class DispositionPublic(BaseModel):
+    """An approved disposition of a sanctions case."""
+
+    approval: ApprovalPublic
+    case_id: str
+    application_id: str
+    disposition: str = Field(description="false_positive or true_match")
+    dispositions: list[dict[str, str]] = Field(
+        description="What is remembered: each entry, its list and version.")
+    decision: DecisionPublic | None = Field(
+        description="The decline a true match wrote on an application not yet decided.")
+
+
+@router.post("/approvals/{approval_id}/approve",
+             response_model=DecisionPublic | DispositionPublic, status_code=201,
+             responses=errors_for(409))
 def approve(approval_id: str, session: SessionDep, settings: SettingsDep,
             actor: Checker) -> Any:
-    """Approve a proposed decision: it takes effect now. The maker can never be the checker."""
+    """Approve a proposed decision (it takes effect now: the decision is the answer) or a
+    sanctions disposition (recorded now). The maker can never be the checker."""
+    approval = service.get_approval(session, approval_id)
+    if dispositions.is_disposition(approval):
+        done = dispositions.approve(session, settings, actor, approval)
+        decision = (decision_public(done.decision, subjects.personal_data_of(
+            session, settings, done.decision.application_id, [done.decision]))
+            if done.decision is not None else None)
+        return DispositionPublic(
+            approval=approval_public(done.approval), case_id=done.case.id,
+            application_id=done.approval.application_id,
+            disposition=done.approval.proposal["disposition"],
+            dispositions=[{"id": d.id, "entry_id": d.entry_id, "list_name": d.list_name,
+                           "list_id": d.list_id} for d in done.dispositions],
+            decision=decision)
     row = applications.approve_proposal(session, actor, approval_id)
     if isinstance(row, RiskdeskError):
         return JSONResponse(error_body(row.code, row.message, row.details),

@@ -79,8 +79,26 @@ class NotePublic(BaseModel):
     attachments: list[Attachment]
 
 
+class ListedEntry(BaseModel):
+    """A match on a sanctions case, with the entry as its list version holds it (public list
+    data; the applicant's own name is not repeated here)."""
+
+    party: str = Field(description="applicant, co_applicant or guarantor")
+    screening_id: str
+    entry_id: str
+    list_name: str
+    list_id: str
+    score: float
+    features: dict[str, float]
+    disposition: str | None = Field(description="false_positive or true_match once settled.")
+    entry: dict[str, Any] = Field(description="Name, aliases, dates of birth, nationalities "
+                                              "and programmes, as listed.")
+
+
 class CaseDetail(CasePublic):
     notes: list[NotePublic]
+    matches: list[ListedEntry] = Field(default_factory=list,
+                                       description="A sanctions case's matches.")
 
 
 class ApprovalPublic(BaseModel):
@@ -89,10 +107,13 @@ class ApprovalPublic(BaseModel):
     case_id: str | None
     state: str = Field(description="pending, approved, rejected or withdrawn")
     rules: list[str] = Field(description="Why a second underwriter is needed.")
-    kind: str = Field(description="review or override")
-    outcome: str = Field(description="The outcome proposed.")
+    kind: str = Field(description="review, override or sanctions_disposition")
+    outcome: str = Field(description="The outcome proposed (a disposition's: false_positive "
+                                     "or true_match).")
     terms: dict[str, Any] | None = Field(description="The terms an approval would carry.")
     reason_codes: list[str]
+    entry_ids: list[str] = Field(default_factory=list,
+                                 description="A true match's list entries.")
     maker_id: str
     made_at: datetime
     checker_id: str | None
@@ -100,12 +121,14 @@ class ApprovalPublic(BaseModel):
 
 
 def approval_public(approval: FourEyesApproval) -> ApprovalPublic:
-    record = approval.proposal["record"]
+    proposal = approval.proposal
+    record = proposal.get("record") or {"outcome": proposal.get("disposition")}
     return ApprovalPublic(
         id=approval.id, application_id=approval.application_id, case_id=approval.case_id,
-        state=approval.state, rules=list(approval.rules), kind=approval.proposal["kind"],
+        state=approval.state, rules=list(approval.rules), kind=proposal["kind"],
         outcome=record["outcome"], terms=record.get("terms"),
         reason_codes=[r["code"] for r in record.get("reasons", [])],
+        entry_ids=list(proposal.get("entry_ids", [])),
         maker_id=approval.maker_id, made_at=approval.made_at, checker_id=approval.checker_id,
         checked_at=approval.checked_at)
 

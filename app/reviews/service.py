@@ -115,7 +115,7 @@ def _past(move: CaseMove) -> str:
     return {CaseMove.CLAIM: "claimed", CaseMove.RELEASE: "released",
             CaseMove.REASSIGN: "reassigned", CaseMove.ESCALATE: "escalated",
             CaseMove.PROPOSE: "proposed", CaseMove.REJECT: "sent_back",
-            CaseMove.DECIDE: "decided"}[move]
+            CaseMove.DECIDE: "decided", CaseMove.SUPERSEDE: "superseded"}[move]
 
 
 def _require_holder_role(actor: Principal) -> None:
@@ -197,10 +197,31 @@ def holder_check(session: Session, actor: Principal, case: ReviewCase, now: date
         raise Conflict("another underwriter holds this case", code="case_held_elsewhere")
 
 
-def close_for_decision(session: Session, actor: Principal, case: ReviewCase, decision_id: str,
-                       now: datetime) -> ReviewCase:
+def close_for_decision(session: Session, actor: Principal, case: ReviewCase,
+                       decision_id: str | None, now: datetime,
+                       payload: dict[str, Any] | None = None) -> ReviewCase:
+    """Close ``case``: decided by ``decision_id``, or (a sanctions match disposed of on a
+    customer already decided) by what ``payload`` names."""
     case.decided_at, case.decision_id = now, decision_id
-    return _move(session, actor, case, CaseMove.DECIDE, now, {"decision_id": decision_id})
+    return _move(session, actor, case, CaseMove.DECIDE, now,
+                 {"decision_id": decision_id, **(payload or {})})
+
+
+def supersede(session: Session, actor: Principal, case: ReviewCase, decision_id: str,
+              now: datetime) -> ReviewCase:
+    """Close a case whose application another case decided."""
+    case.decided_at, case.decision_id = now, decision_id
+    return _move(session, actor, case, CaseMove.SUPERSEDE, now, {"decision_id": decision_id})
+
+
+def require_no_open_sanctions_case(session: Session, application_id: str) -> None:
+    """No one decides an application while a potential sanctions match on it waits."""
+    case = open_case_of(session, application_id, CaseKind.SANCTIONS_MATCH)
+    if case is not None:
+        raise Conflict(
+            f"a potential sanctions match on this application waits for its disposition; "
+            f"dispose of it first (POST /cases/{case.id}/disposition)",
+            code="sanctions_match_open", details={"case_id": case.id})
 
 
 def record_notes_read(session: Session, actor: Principal, case: ReviewCase) -> None:
@@ -255,10 +276,11 @@ def propose(session: Session, actor: Principal, *, application_id: str,
             case: ReviewCase | None, rules: list[str], proposal: dict[str, Any],
             note_sealed: bytes | None, note_sha256: str, now: datetime) -> FourEyesApproval:
     """Hold a decision until a second underwriter approves it; the outcome does not change."""
-    pending = session.exec(  # type: ignore[call-overload]
-        select(FourEyesApproval).where(
-            col(FourEyesApproval.application_id) == application_id,
-            col(FourEyesApproval.state) == ApprovalState.PENDING)).scalars().first()
+    # One proposal of each sort waits at a time: a decision, or a sanctions disposition (a
+    # disposition must be reachable while a decision waits on it).
+    pending = next((a for a in pending_approvals(session, application_id)
+                    if a.proposal.get("kind") == proposal["kind"]
+                    or DECISION_KINDS >= {a.proposal.get("kind"), proposal["kind"]}), None)
     if pending is not None:
         raise Conflict("a decision on this application is already waiting for approval",
                        code="approval_pending", details={"approval_id": pending.id})
@@ -271,11 +293,22 @@ def propose(session: Session, actor: Principal, *, application_id: str,
     session.flush()
     append_event(session, actor, "approval.requested", "approval", approval.id, {
         "application_id": application_id, "case_id": approval.case_id, "rules": rules,
-        "outcome": proposal["record"]["outcome"], "kind": proposal["kind"],
+        "outcome": (proposal["record"]["outcome"] if "record" in proposal
+                    else proposal["disposition"]), "kind": proposal["kind"],
         "note_sha256": note_sha256}, rows=(approval,))
     if case is not None:
         _move(session, actor, case, CaseMove.PROPOSE, now, {"approval_id": approval.id})
     return approval
+
+
+# Proposal kinds that are decisions on the application (an underwriter's review or override).
+DECISION_KINDS = frozenset({"review", "override"})
+
+
+def pending_approvals(session: Session, application_id: str) -> list[FourEyesApproval]:
+    return list(session.exec(select(FourEyesApproval).where(  # type: ignore[call-overload]
+        col(FourEyesApproval.application_id) == application_id,
+        col(FourEyesApproval.state) == ApprovalState.PENDING)).scalars())
 
 
 def get_approval(session: Session, approval_id: str) -> FourEyesApproval:

@@ -26,6 +26,9 @@ class CaseMove(StrEnum):
     PROPOSE = "propose"  # a decision that needs a second person
     REJECT = "reject"  # the checker sends the proposal back
     DECIDE = "decide"
+    # Closed because the application was decided through another case (a confirmed sanctions
+    # match declines a referral still in the queue).
+    SUPERSEDE = "supersede"
 
 
 _S, _M = CaseState, CaseMove
@@ -42,6 +45,10 @@ TRANSITIONS: dict[tuple[CaseState, CaseMove], CaseState] = {
     (_S.ESCALATED, _M.REASSIGN): _S.ASSIGNED,
     (_S.PENDING_APPROVAL, _M.REJECT): _S.ASSIGNED,
     (_S.PENDING_APPROVAL, _M.DECIDE): _S.DECIDED,
+    (_S.OPEN, _M.SUPERSEDE): _S.DECIDED,
+    (_S.ASSIGNED, _M.SUPERSEDE): _S.DECIDED,
+    (_S.ESCALATED, _M.SUPERSEDE): _S.DECIDED,
+    (_S.PENDING_APPROVAL, _M.SUPERSEDE): _S.DECIDED,
 }
 
 # States in which a case still waits on someone.

@@ -1,0 +1,1 @@
+"""Sanctions screening: list versions, screenings, dispositions and rescreening runs."""
