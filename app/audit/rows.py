@@ -34,6 +34,8 @@ from app.models import (
     Report,
     ReviewCase,
     ScoringModel,
+    ScreeningDisposition,
+    ScreeningList,
 )
 from app.models.base import UTCDateTime
 from compliance import ledger
@@ -102,6 +104,15 @@ TRACKED: tuple[TrackedTable, ...] = (
     TrackedTable(FourEyesApproval, (
         "id", "application_id", "case_id", "rules", "state", "maker_id", "maker_role",
         "made_at", "proposal", "note_sealed", "checker_id", "checked_at")),
+    # Which list is in force, and what a disposition suppresses: a row slipped in behind the
+    # service's back would silence a match.
+    TrackedTable(ScreeningList, (
+        "id", "list_name", "sha256", "source_name", "loaded_at", "loaded_by", "entry_count",
+        "individual_count", "problems", "state", "superseded_at")),
+    TrackedTable(ScreeningDisposition, (
+        "id", "subject_digest", "list_name", "entry_id", "entry_sha256", "list_id",
+        "disposition", "application_id", "case_id", "approval_id", "maker_id", "checker_id",
+        "decided_at", "note_id", "note_sha256")),
 )
 BY_NAME: dict[str, TrackedTable] = {t.name: t for t in TRACKED}
 _BY_MODEL: dict[type[SQLModel], TrackedTable] = {t.model: t for t in TRACKED}

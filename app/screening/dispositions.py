@@ -143,7 +143,7 @@ def approve(session: Session, settings: Settings, checker: Principal,
                           "list_id": r.list_id, "entry_sha256": r.entry_sha256}
                          for r in rows],
         "application_status": application.status,
-        "decision_id": decision.id if decision is not None else None})
+        "decision_id": decision.id if decision is not None else None}, rows=rows)
     if disposition == FALSE_POSITIVE and application.status == ApplicationStatus.REFERRED:
         # Cleared of the match, the referral is decided on its merits like any other.
         automated = repository.decisions_of(session, application.id)[0]

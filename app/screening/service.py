@@ -211,7 +211,7 @@ def load_list(session: Session, actor: Principal, list_name: str, data: bytes,
         "entries_sha256": sha256_hex(canonical_json([[r["entry_id"], r["entry_sha256"]]
                                                      for r in rows])),
         "problems": len(problems), "superseded": current.id if current is not None else None,
-        "rescreen_id": rescreen.id})
+        "rescreen_id": rescreen.id}, rows=(version, current))
     return LoadResult(version, rescreen, problems)
 
 

@@ -17,7 +17,7 @@ from app.auth.principal import Principal
 from app.db import session_scope
 from app.models import AuditEvent, DecisionPolicy, NoticeObligation, ScoringModel
 from compliance.ledger import canonical_json, sha256_hex
-from tests.app import factories
+from tests.app import factories, reviewing
 from tests.app.application_documents import good_application, risky_application
 
 pytestmark = pytest.mark.usefixtures("active_model")
@@ -63,11 +63,23 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
     policy = client.get("/policies/active", headers=admin).json()
     _post(client, "/policies", admin, {"body": {**policy["body"], "version": "policy-2"},
                                        "activate": True})
+    # A sanctions match disposed of, four-eyes, and a list version loaded.
+    screened = _post(client, "/applications", officer, good_application(**{
+        "kyc.full_name": "Xhevat Ademi", "kyc.date_of_birth": "1962-12-08"}))
+    disposed = reviewing.clear_sanctions_case(client, auth_headers, screened["id"])
+    from app.screening import service as screening
+    with session_scope() as session:
+        loaded = screening.load_list(
+            session, Principal.system("test"), "ofac-sdn",
+            b'1,"ROE, Richard","individual","SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+            b'"DOB 1950."\r\n', "sdn.csv")
+        list_id = loaded.version.id
     return {"applications": referred["id"], "decisions": declined["decisions"][0]["id"],
             "notice_obligations": notice["id"], "reports": str(generated["report_id"]),
             "scoring_models": active_model[0], "decision_policies": "policy-2",
             "fairness_audits": str(audit["id"]), "review_cases": case["id"],
-            "four_eyes_approvals": approval["id"]}
+            "four_eyes_approvals": approval["id"], "screening_lists": list_id,
+            "screening_dispositions": disposed["dispositions"][0]["id"]}
 
 
 def _deep(client, auth_headers) -> dict:
@@ -103,6 +115,9 @@ EDITS = {
     "review_cases": ("UPDATE review_cases SET assignee_id = 'someone' WHERE id = :id",) * 2,
     "four_eyes_approvals": ("UPDATE four_eyes_approvals SET checker_id = 'someone' "
                             "WHERE id = :id",) * 2,
+    "screening_lists": ("UPDATE screening_lists SET sha256 = 'x' WHERE id = :id",) * 2,
+    "screening_dispositions": ("UPDATE screening_dispositions SET disposition = 'false_positive',"
+                               " subject_digest = 'someone else' WHERE id = :id",) * 2,
 }
 
 
