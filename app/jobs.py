@@ -23,8 +23,6 @@ from huey.exceptions import TaskLockedException
 log = logging.getLogger(__name__)
 RETRIES = 3
 RETRY_DELAY_SECONDS = 30
-# A rescreening run of 100,000 customers takes about a minute; the lock outlives a crash.
-LOCK_TTL_SECONDS = 30 * 60
 
 
 def _make_huey() -> Huey:
@@ -51,7 +49,8 @@ def rescreen(rescreen_id: str) -> dict[str, Any]:
     from app.screening import rescreen as runs
 
     try:
-        with huey.lock_task(f"rescreen:{rescreen_id}", ttl=LOCK_TTL_SECONDS):
+        # No time-to-live (SQLite storage has none): a worker clears stale locks as it starts.
+        with huey.lock_task(f"rescreen:{rescreen_id}"):
             job = runs.run(rescreen_id)
     except TaskLockedException:
         # Another worker is running it (a sweep queued it again): nothing to do here.
@@ -63,7 +62,7 @@ def rescreen(rescreen_id: str) -> dict[str, Any]:
 @huey.signal(signals.SIGNAL_ERROR)
 def _record_failure(signal: str, task: Any, exc: Exception | None = None) -> None:
     # Out of retries: the run is marked failed, to be queued again (it resumes where it was).
-    if task.name == rescreen.name and not task.retries:
+    if isinstance(task, rescreen.task_class) and not task.retries:
         from app.screening import rescreen as runs
 
         runs.fail(task.args[0], f"{type(exc).__name__}: {exc}")
@@ -103,4 +102,4 @@ def run_worker(workers: int = 1) -> None:
     queued = queue_unfinished()
     if queued:
         log.info("queued %d unfinished rescreening run(s)", len(queued))
-    huey.create_consumer(workers=workers, worker_type="thread").run()
+    huey.create_consumer(workers=workers, worker_type="thread", flush_locks=True).run()

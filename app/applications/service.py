@@ -502,6 +502,7 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
     the counteroffer is the adverse action and its notice stays owed.
     """
     application = get_for(session, actor, application_id)
+    reviews.require_no_open_sanctions_case(session, application_id)
     if application.status != ApplicationStatus.COUNTEROFFERED:
         raise Conflict(f"application {application_id} has no counteroffer awaiting an answer "
                        f"(it is {application.status})", code="no_open_counteroffer")

@@ -73,6 +73,28 @@ def open_case(session: Session, actor: Principal, application_id: str, kind: Cas
     return case
 
 
+def add_matches(session: Session, actor: Principal, case: ReviewCase,
+                parties: list[dict[str, Any]], rescreen_id: str) -> ReviewCase:
+    """New potential matches on an application whose sanctions case still waits: they join
+    it, so that its disposition covers them (they are in ``detail.parties``)."""
+    case.detail = {**case.detail, "parties": [*case.detail.get("parties", []), *parties]}
+    session.add(case)
+    session.flush()
+    append_event(session, actor, "case.matches_added", "case", case.id, {
+        "application_id": case.application_id, "rescreen_id": rescreen_id,
+        "parties": parties}, rows=(case,))
+    if case.state == CaseState.PENDING_APPROVAL:
+        # A disposition proposed before these matches were known cannot settle them: it is
+        # withdrawn, and the case goes back to its holder.
+        now = datetime.now(UTC)
+        for approval in pending_approvals(session, case.application_id):
+            if approval.case_id == case.id:
+                settle(session, actor, approval, ApprovalState.WITHDRAWN, now,
+                       {"why": "new matches joined the case after it was proposed"})
+        _move(session, actor, case, CaseMove.REJECT, now, {"why": "new matches"})
+    return case
+
+
 def get(session: Session, case_id: str, *, for_update: bool = False) -> ReviewCase:
     statement = select(ReviewCase).where(col(ReviewCase.id) == case_id)
     if for_update:

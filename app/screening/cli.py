@@ -11,6 +11,8 @@ import typer
 
 from app.cli_errors import cli_errors
 
+# As the API's limit (app.screening.endpoints.CheckCreate): no name is longer.
+NAME_MAX_LENGTH = 200
 screening_cli = typer.Typer(help="Sanctions lists and screening.", no_args_is_help=True)
 
 
@@ -28,6 +30,9 @@ def load_command(
     accept_problems: Annotated[bool, typer.Option(
         "--accept-problems", help="Load even if some lines cannot be read (they are reported "
                                   "and kept with the version).")] = False,
+    allow_shrink: Annotated[bool, typer.Option(
+        "--allow-shrink", help="Load even if it lists under half the individuals of the "
+                               "version in force.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Load a new version of a sanctions list; it is in force at once, and every open
@@ -40,7 +45,8 @@ def load_command(
 
     with cli_errors(), session_scope() as session:
         loaded = service.load_list(session, _actor(), list_name, file.read_bytes(), file.name,
-                                   accept_problems=accept_problems)
+                                   accept_problems=accept_problems,
+                                   allow_shrink=allow_shrink)
         version = loaded.version
         summary = {"list_id": version.id, "list_name": version.list_name,
                    "sha256": version.sha256, "entries": version.entry_count,
@@ -107,8 +113,8 @@ def check_command(
     if country is not None and (len(country) != 2 or not country.isalpha()):
         typer.echo(f"error: --country {country!r} is not a two-letter country code", err=True)
         raise typer.Exit(2)
-    if not name.strip():
-        typer.echo("error: --name is empty", err=True)
+    if not name.strip() or len(name) > NAME_MAX_LENGTH:
+        typer.echo(f"error: --name must be 1 to {NAME_MAX_LENGTH} characters", err=True)
         raise typer.Exit(2)
     with cli_errors(), session_scope() as session:
         result = service.check(session, get_settings(), _actor(),

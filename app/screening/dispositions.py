@@ -14,6 +14,7 @@ checker's approval records it. Then:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,7 +42,13 @@ from app.models import (
 from app.reviews import service as reviews
 from app.reviews.states import ApprovalState, CaseKind
 from app.scoring.service import load_policy_version
-from app.screening.service import FALSE_POSITIVE, TRUE_MATCH, remember, unsettled_entries
+from app.screening.service import (
+    CALLER_KEY,
+    FALSE_POSITIVE,
+    TRUE_MATCH,
+    remember,
+    unsettled_entries,
+)
 from compliance.ledger import sha256_hex
 from risk_models.decisions import AdverseAction
 from risk_models.policy import DECLINE
@@ -80,7 +87,7 @@ def propose(session: Session, settings: Settings, actor: Principal, case_id: str
     if disposition == FALSE_POSITIVE and chosen:
         raise Unprocessable("a false positive clears every match of the case; name no entries "
                             "(a true match names the entries it is)", code="entry_ids_invalid")
-    if disposition == TRUE_MATCH and unsettled and (not chosen or set(chosen) - unsettled):
+    if set(chosen) - unsettled or (disposition == TRUE_MATCH and unsettled and not chosen):
         raise Unprocessable(
             "a true match names the entries the person is, among the case's matches ("
             + ", ".join(sorted(unsettled)) + ")", code="entry_ids_invalid",
@@ -123,6 +130,11 @@ def approve(session: Session, settings: Settings, checker: Principal,
                     case_id=case.id, approval_id=approval.id, maker_id=approval.maker_id,
                     checker_id=checker.actor_id, note_id=proposal["note_id"],
                     note_sha256=proposal["note_sha256"], now=now)
+    if disposition == TRUE_MATCH and not rows:
+        # Confirmed on the caller's own screening (no entry of ours matched): the applicant is
+        # remembered as confirmed, so that they are declined when they apply again.
+        rows = [_remember_caller_match(session, application.id, case, approval, checker,
+                                       proposal, now)]
     maker = Principal(actor_type="user", actor_id=approval.maker_id, role=approval.maker_role)
     four_eyes = {"approval_id": approval.id, "maker": approval.maker_id,
                  "checker": checker.actor_id, "checked_at": now.isoformat(),
@@ -150,6 +162,27 @@ def approve(session: Session, settings: Settings, checker: Principal,
         applications.open_referral(session, maker, application.id, automated,
                                    load_policy_version(session, automated.policy_version), now)
     return Disposed(approval, case, rows, decision)
+
+
+def _remember_caller_match(session: Session, application_id: str, case: ReviewCase,
+                           approval: FourEyesApproval, checker: Principal,
+                           proposal: dict[str, Any], now: datetime) -> ScreeningDisposition:
+    applicant = session.exec(select(Screening).where(  # type: ignore[call-overload]
+        col(Screening.application_id) == application_id, col(Screening.party) == "applicant")
+        .order_by(col(Screening.screened_at).desc())).scalars().first()
+    if applicant is None:
+        raise Conflict("the application has no screening of its applicant to remember the "
+                       "match by", code="screening_missing")
+    list_name, entry_id, entry_sha256 = CALLER_KEY
+    row = ScreeningDisposition(
+        id=uuid.uuid4().hex, subject_digest=applicant.subject_digest, list_name=list_name,
+        entry_id=entry_id, entry_sha256=entry_sha256, list_id="-", disposition=TRUE_MATCH,
+        application_id=application_id, case_id=case.id, approval_id=approval.id,
+        maker_id=approval.maker_id, checker_id=checker.actor_id, decided_at=now,
+        note_id=proposal["note_id"], note_sha256=proposal["note_sha256"])
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _decline_as_match(session: Session, maker: Principal, application: Application,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PastDate
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -19,7 +19,7 @@ from app.models import Rescreen
 from app.openapi import errors_for
 from app.reviews.schemas import ApprovalPublic, approval_public
 from app.screening import dispositions, service
-from app.screening.cli import check_answer
+from app.screening.cli import NAME_MAX_LENGTH, check_answer
 
 router = APIRouter(tags=["screening"])
 Checker = Annotated[Principal, RequireAction(Action.SCREENING_CHECK)]
@@ -28,10 +28,12 @@ CaseWorker = Annotated[Principal, RequireAction(Action.CASE_WORK)]
 
 
 class CheckCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S",
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=r"[^\W_]",
                       description="Full name, in any order (personal data: never logged, "
                                   "only its keyed digest is kept).")
-    date_of_birth: date | None = Field(None, description="Sharpens the match when given.")
+    date_of_birth: PastDate | None = Field(None, description="Sharpens the match when given.")
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$",
                                 description="Nationality, ISO 3166-1 alpha-2.")
 

@@ -22,9 +22,9 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.config import Settings, get_settings
 from app.db import session_scope
-from app.models import ApplicantIdentity, Application, DataSubject, Rescreen
+from app.models import ApplicantIdentity, Application, DataSubject, FourEyesApproval, Rescreen
 from app.reviews import service as reviews
-from app.reviews.states import CaseKind
+from app.reviews.states import ApprovalState, CaseKind
 from app.scoring.service import load_policy_version
 from app.screening import service as screening
 from app.subjects import service as subjects
@@ -79,9 +79,12 @@ class _Matcher:
 
 
 def _in_scope() -> ColumnElement[bool]:
-    """Open applications and approved customers: whom a new listing concerns."""
+    """Open applications, approved customers, and any application with a decision waiting
+    for a checker (a decline about to be overridden): whom a new listing concerns."""
+    waiting = select(col(FourEyesApproval.application_id)).where(
+        col(FourEyesApproval.state) == ApprovalState.PENDING)
     return or_(col(Application.status).in_([str(s) for s in PENDING_STATUSES]),
-               col(Application.outcome) == APPROVE)
+               col(Application.outcome) == APPROVE, col(Application.id).in_(waiting))
 
 
 def run(rescreen_id: str, *, engine: Engine | None = None, batch_size: int = BATCH_SIZE,
@@ -157,8 +160,11 @@ def _run(rescreen_id: str, settings: Settings, matcher: _Matcher, engine: Engine
                 screened += 1
                 recorded += [[application_id, r.screening_id, r.status] for r in results]
                 flagged = [r for r in results if r.status == screening.POTENTIAL]
-                if flagged and reviews.open_case_of(session, application_id,
-                                                    CaseKind.SANCTIONS_MATCH) is None:
+                if not flagged:
+                    continue
+                waiting = reviews.open_case_of(session, application_id,
+                                               CaseKind.SANCTIONS_MATCH)
+                if waiting is None:
                     policy = load_policy_version(session, policy_version)
                     case = reviews.open_case(
                         session, ACTOR, application_id, CaseKind.SANCTIONS_MATCH,
@@ -166,6 +172,10 @@ def _run(rescreen_id: str, settings: Settings, matcher: _Matcher, engine: Engine
                         {"source": "rescreen", "rescreen_id": rescreen_id,
                          "parties": [r.summary() for r in flagged]}, now)
                     raised.append({"application_id": application_id, "case_id": case.id})
+                else:
+                    # A case already waits: its disposition must cover these matches too.
+                    reviews.add_matches(session, ACTOR, waiting,
+                                        [r.summary() for r in flagged], rescreen_id)
             screening.record_batch(session, results_of_batch, refs, purpose="rescreen",
                                    actor=ACTOR, now=now, rescreen_id=rescreen_id)
             last = batch[-1][0]

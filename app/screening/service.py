@@ -21,7 +21,8 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -60,6 +61,9 @@ FALSE_POSITIVE, TRUE_MATCH = "false_positive", "true_match"
 STRICTNESS = {"not_screened": 0, CLEAR: 0, POTENTIAL: 1, CONFIRMED: 2}
 PARTIES = ("applicant", "co_applicant", "guarantor")
 ENTRY_BATCH = 2000
+# A new version listing fewer than this share of the individuals in force is refused unless
+# the operator says the list really shrank.
+SHRINK_LIMIT = 0.5
 
 
 def stricter(caller: str, ours: str) -> str:
@@ -156,12 +160,15 @@ class LoadResult:
 
 
 def load_list(session: Session, actor: Principal, list_name: str, data: bytes,
-              source_name: str, *, accept_problems: bool = False) -> LoadResult:
+              source_name: str, *, accept_problems: bool = False,
+              allow_shrink: bool = False) -> LoadResult:
     """Load a list file as the new version of ``list_name`` (in the caller's transaction).
 
     A file with lines that could not be read is refused, the problems listed, unless
-    ``accept_problems``: then it is loaded and the problems are kept with the version. The
-    same file as the version in force is not loaded twice.
+    ``accept_problems``: then it is loaded and the problems are kept with the version. A file
+    listing under half the individuals of the version in force (a truncated download, say) is
+    refused unless ``allow_shrink``. Entry ids that repeat are always refused. The same file as
+    the version in force is not loaded twice.
     """
     reader = LIST_READERS.get(list_name)
     if reader is None:
@@ -175,6 +182,11 @@ def load_list(session: Session, actor: Principal, list_name: str, data: bytes,
             f"{len(problems)} line(s) of {source_name} could not be read ({shown}); fix the "
             "file, or load it with those lines reported and left out", code="list_problems",
             details={"problems": list(problems[:100])})
+    repeated = sorted(i for i, n in Counter(e.entry_id for e in parsed.entries).items() if n > 1)
+    if repeated:
+        raise Unprocessable(f"entry ids repeat in {source_name} ({', '.join(repeated[:10])}); a "
+                            "list names each entry once", code="list_duplicate_ids",
+                            details={"entry_ids": repeated[:100]})
     individuals = sum(e.kind == "individual" for e in parsed.entries)
     if individuals == 0:
         raise Unprocessable(f"{source_name} holds no individuals as a {list_name} list; is it "
@@ -184,6 +196,14 @@ def load_list(session: Session, actor: Principal, list_name: str, data: bytes,
         .with_for_update()).scalars().first()
     if current is not None and current.sha256 == parsed.sha256:
         return LoadResult(current, None, problems)
+    in_force = (current.individual_count if current is not None
+                else _bundled_version().individual_count if list_name == "ofac-sdn" else 0)
+    if individuals < in_force * SHRINK_LIMIT and not allow_shrink:
+        raise Unprocessable(
+            f"{source_name} lists {individuals} individuals where the {list_name} version in "
+            f"force lists {in_force}: a truncated file? If the list really shrank, load it "
+            "allowing the shrink", code="list_shrinks",
+            details={"individuals": individuals, "in_force": in_force})
     now = datetime.now(UTC)
     if current is not None:
         # Superseded first: the partial unique index allows one version in force per list.
@@ -289,17 +309,18 @@ class PartyResult:
                                                "disposition_id")} for m in self.matches]}
 
 
-def _dispositions(session: Session, digest: str,
-                  keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str, str], Any]:
-    wanted = list(keys)
-    if not wanted:
-        return {}
+def _dispositions(session: Session, digest: str) -> dict[tuple[str, str, str], Any]:
+    """Every disposition remembered for the person of ``digest``, the latest holding, by
+    (list, entry, entry digest)."""
     rows = session.exec(select(ScreeningDisposition).where(  # type: ignore[call-overload]
-        col(ScreeningDisposition.subject_digest) == digest,
-        col(ScreeningDisposition.entry_id).in_([entry_id for _, entry_id in wanted]))
+        col(ScreeningDisposition.subject_digest) == digest)
         .order_by(col(ScreeningDisposition.decided_at))).scalars()
-    # The latest disposition on an entry as listed holds.
     return {(r.list_name, r.entry_id, r.entry_sha256): r for r in rows}
+
+
+# A true match confirmed on the caller's own screening, with no entry of ours to name: the
+# person is remembered as confirmed under this key.
+CALLER_KEY = ("caller", "caller-screening", "-")
 
 
 def screen_people(session: Session, settings: Settings, people: Sequence[Person],
@@ -324,12 +345,14 @@ def screen_people(session: Session, settings: Settings, people: Sequence[Person]
                             "programs": list(entry.programs), "score": round(match.score, 4),
                             "features": match.features, "disposition_id": None,
                             "disposition": None})
-        known = _dispositions(session, digest, ((m["list_name"], m["entry_id"]) for m in matches))
+        known = _dispositions(session, digest)
         for m in matches:
             settled = known.get((m["list_name"], m["entry_id"], m["entry_sha256"]))
             if settled is not None:
                 m["disposition_id"], m["disposition"] = settled.id, settled.disposition
+        confirmed_before = known.get(CALLER_KEY)
         status = (CONFIRMED if any(m["disposition"] == TRUE_MATCH for m in matches)
+                  or (confirmed_before is not None and confirmed_before.disposition == TRUE_MATCH)
                   else POTENTIAL if any(m["disposition"] is None for m in matches) else CLEAR)
         results.append(PartyResult(person.party, digest, status, matches))
     return results

@@ -43,7 +43,7 @@ def _load(engine, data: str | bytes, *, name: str = "sdn.csv", accept: bool = Fa
     raw = data.encode() if isinstance(data, str) else data
     with session_scope(engine) as session:
         loaded = service.load_list(session, Principal.system("test"), "ofac-sdn", raw, name,
-                                   accept_problems=accept)
+                                   accept_problems=accept, allow_shrink=True)
         rescreen_id = loaded.rescreen.id if loaded.rescreen else None
         version_id = loaded.version.id
     if rescreen_id is not None:
@@ -220,7 +220,7 @@ def test_a_rescreening_run_resumes_after_its_last_batch(client, auth_headers, ac
     from app.auth.principal import Principal
     with session_scope(engine) as session:
         loaded = service.load_list(session, Principal.system("test"), "ofac-sdn",
-                                   SMALL_LIST.encode(), "sdn.csv")
+                                   SMALL_LIST.encode(), "sdn.csv", allow_shrink=True)
         rescreen_id = loaded.rescreen.id
     calls = {"n": 0}
     real = service.screen_people
@@ -319,7 +319,114 @@ def test_a_run_matched_across_processes_finds_what_one_process_finds(
             "kyc.sanctions_screening.status": "clear"}))
     with session_scope(engine) as session:
         rescreen_id = service.load_list(session, Principal.system("test"), "ofac-sdn",
-                                        SMALL_LIST.encode(), "sdn.csv").rescreen.id
+                                        SMALL_LIST.encode(), "sdn.csv",
+                                        allow_shrink=True).rescreen.id
     done = rescreen.run(rescreen_id, engine=engine, processes=2, parallel_from=1)
     # Richard Roe newly listed: raised; Xhevat Ademi's case from intake is still open.
     assert (done.state, done.screened, done.raised) == ("done", 3, 1)
+
+
+# Unaffordable for this income: the automated decision offers a smaller loan.
+COUNTEROFFERED = {"kyc.monthly_income": "1000.00", "kyc.monthly_obligations": "300.00",
+                  "loan.amount": "9000.00"}
+
+
+def test_no_counteroffer_is_answered_while_a_sanctions_case_waits(client, auth_headers,
+                                                                   active_model, engine):
+    app = _submit(client, auth_headers, good_application(**{
+        **COUNTEROFFERED, "kyc.full_name": "Richard Roe", "kyc.date_of_birth": "1950-01-01"}))
+    assert app["status"] == "counteroffered"
+    _load(engine, SMALL_LIST)  # Richard Roe is listed now: the rescreen raises a case
+    for answer in ("accept", "decline"):
+        response = client.post(f"/applications/{app['id']}/counteroffer/{answer}",
+                               headers=auth_headers[Role.LOAN_OFFICER])
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "sanctions_match_open"
+
+
+def test_new_matches_join_a_waiting_case_and_withdraw_a_disposition_proposed_before(
+        client, auth_headers, active_model, engine):
+    app = _submit(client, auth_headers, good_application(**LISTED))
+    case_id = _cases(client, auth_headers, app["id"])[0]["id"]
+    proposed = client.post(f"/cases/{case_id}/disposition", json={
+        "disposition": "false_positive", "note": "a namesake"},
+        headers=auth_headers[Role.UNDERWRITER]).json()
+    _load(engine, SMALL_LIST)  # lists the same person again, as entry 1
+    case = client.get(f"/cases/{case_id}", headers=auth_headers[Role.UNDERWRITER]).json()
+    assert sorted(m["entry_id"] for m in case["matches"]) == ["1", LISTED_ENTRY]
+    assert case["state"] == "assigned"  # back to its holder
+    stale = client.post(f"/approvals/{proposed['id']}/approve",
+                        headers=auth_headers[Role.UNDERWRITING_LEAD])
+    assert stale.status_code == 409
+    # Cleared now, the disposition covers both entries: the person is not raised again.
+    done = _dispose(client, auth_headers, case_id, "false_positive")
+    assert sorted(d["entry_id"] for d in done["dispositions"]) == ["1", LISTED_ENTRY]
+    assert _submit(client, auth_headers, good_application(**LISTED))["outcome"] != "refer"
+
+
+def test_a_decline_waiting_to_be_overridden_is_rescreened(client, auth_headers, active_model,
+                                                          engine):
+    from tests.app.application_documents import risky_application
+
+    declined = _submit(client, auth_headers, risky_application(**{
+        "kyc.full_name": "Richard Roe", "kyc.date_of_birth": "1950-01-01"}))
+    assert declined["outcome"] == "decline"
+    proposed = client.post(f"/applications/{declined['id']}/review", json={
+        "outcome": "approve", "note": "collateral outside the model"},
+        headers=auth_headers[Role.UNDERWRITER])
+    assert proposed.status_code == 202
+    _load(engine, SMALL_LIST)
+    assert [c["kind"] for c in _cases(client, auth_headers, declined["id"])] == [
+        "sanctions_match"]
+    approved = client.post(f"/approvals/{proposed.json()['id']}/approve",
+                           headers=auth_headers[Role.UNDERWRITING_LEAD])
+    assert approved.status_code == 409
+    assert approved.json()["error"]["code"] == "sanctions_match_open"
+
+
+def test_a_true_match_on_the_callers_screening_is_remembered_and_names_no_stranger_entry(
+        client, auth_headers, active_model):
+    document = good_application(**{"kyc.full_name": "Carol Caller",
+                                   "kyc.sanctions_screening.status": "potential_match"})
+    app = _submit(client, auth_headers, document)
+    case_id = _cases(client, auth_headers, app["id"])[0]["id"]
+    bogus = client.post(f"/cases/{case_id}/disposition", json={
+        "disposition": "true_match", "entry_ids": ["bogus-entry"], "note": "x"},
+        headers=auth_headers[Role.UNDERWRITER])
+    assert bogus.status_code == 422
+    done = _dispose(client, auth_headers, case_id, "true_match")
+    assert done["decision"]["outcome"] == "decline"
+    again = _submit(client, auth_headers, good_application(**{"kyc.full_name": "Carol Caller"}))
+    assert again["outcome"] == "decline"
+
+
+def test_the_worker_runs_a_rescreening_from_the_sqlite_queue(client, auth_headers,
+                                                             active_model, engine, tmp_path):
+    """The default queue, in a process of its own, as `riskdesk worker` consumes it."""
+    import os
+    import subprocess
+    import sys
+
+    from app.auth.principal import Principal
+    from app.db import session_scope
+    from app.screening import service
+
+    customer = _submit(client, auth_headers, good_application(**{
+        "kyc.full_name": "Richard Roe", "kyc.date_of_birth": "1950-01-01"}))
+    with session_scope(engine) as session:
+        rescreen_id = service.load_list(session, Principal.system("test"), "ofac-sdn",
+                                        SMALL_LIST.encode(), "sdn.csv",
+                                        allow_shrink=True).rescreen.id
+    script = ("from app.jobs import huey, queue_unfinished\n"
+              "assert queue_unfinished()\n"
+              "task = huey.dequeue()\n"
+              "print(huey.execute(task))\n")
+    env = {**os.environ, "RISKDESK_JOBS_URL": f"sqlite:///{tmp_path / 'jobs.db'}",
+           "RISKDESK_RESCREEN_PROCESSES": "1"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with session_scope(engine) as session:
+        assert service.get_rescreen(session, rescreen_id).state == "done"
+    assert [c["kind"] for c in _cases(client, auth_headers, customer["id"])] == [
+        "sanctions_match"]

@@ -24,17 +24,21 @@ def test_check_prints_status_and_matches_as_json_and_exits_0(engine):
     assert json.loads(clear.output)["status"] == "clear"
 
 
-def test_check_refuses_a_malformed_date_with_exit_2(engine):
+def test_check_refuses_a_malformed_date_or_an_overlong_name_with_exit_2(engine):
     result = CliRunner().invoke(cli, ["screening", "check", "--name", "A B", "--dob", "8/12/62"])
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+    long = CliRunner().invoke(cli, ["screening", "check", "--name", "x" * 201])
+    assert long.exit_code == 2 and "200 characters" in long.output
 
 
 def test_load_reports_a_malformed_line_and_keeps_the_version_in_force(engine, tmp_path):
     good = tmp_path / "sdn.csv"
     good.write_bytes(SMALL_LIST.encode() + b"\x1a")  # OFAC's file ends with a DOS EOF byte
+    shrinks = CliRunner().invoke(cli, ["screening", "load", "--list", "ofac-sdn", str(good)])
+    assert shrinks.exit_code == 2 and "list_shrinks" in shrinks.output  # 2 against 6,854
     first = CliRunner().invoke(cli, ["screening", "load", "--list", "ofac-sdn", str(good),
-                                     "--json"])
+                                     "--allow-shrink", "--json"])
     assert first.exit_code == 0, first.output
     loaded = json.loads(first.output)
     assert (loaded["entries"], loaded["problems"]) == (2, [])
@@ -44,7 +48,8 @@ def test_load_reports_a_malformed_line_and_keeps_the_version_in_force(engine, tm
     bad = tmp_path / "sdn-bad.csv"
     bad.write_bytes((SMALL_LIST + '3,"DOE, Jane","individual"\r\n'
                      + OFAC_LINE.format(ent=4, name="ROE, Jane", dob="1960")).encode())
-    refused = CliRunner().invoke(cli, ["screening", "load", "--list", "ofac-sdn", str(bad)])
+    refused = CliRunner().invoke(cli, ["screening", "load", "--list", "ofac-sdn", str(bad),
+                                       "--allow-shrink"])
     assert refused.exit_code == 2
     assert "line 3" in refused.output and "list_problems" in refused.output
     listed = json.loads(CliRunner().invoke(cli, ["screening", "lists", "--json"]).output)
@@ -54,6 +59,12 @@ def test_load_reports_a_malformed_line_and_keeps_the_version_in_force(engine, tm
     assert again.exit_code == 0 and "nothing loaded" in again.output
     unknown = CliRunner().invoke(cli, ["screening", "load", "--list", "un-list", str(good)])
     assert unknown.exit_code == 2 and "unknown_list" in unknown.output
+    twice = tmp_path / "sdn-twice.csv"
+    twice.write_bytes((SMALL_LIST + OFAC_LINE.format(ent=2, name="DOE, Jane", dob="1960"))
+                      .encode())
+    repeated = CliRunner().invoke(cli, ["screening", "load", "--list", "ofac-sdn", str(twice),
+                                        "--allow-shrink"])
+    assert repeated.exit_code == 2 and "list_duplicate_ids" in repeated.output
 
 
 def test_an_opensanctions_export_is_screened_beside_the_ofac_list(engine, tmp_path):
