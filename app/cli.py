@@ -98,6 +98,7 @@ def worker(threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at
 
     settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its schema check, each start
     run_worker(threads)
 
 

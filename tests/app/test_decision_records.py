@@ -468,11 +468,11 @@ def test_an_accepted_counteroffer_that_still_refers_goes_to_the_underwriters(
     body = _submit(client, officer, good_application(
         **{**COUNTEROFFERED, "kyc.sanctions_screening.status": "potential_match"}))
     assert body["counteroffer"] is not None
+    # The screening hit is disposed of first (four-eyes): no answer is taken while it waits.
+    reviewing.clear_sanctions_case(client, auth_headers, body["id"])
     client.post(f"/applications/{body['id']}/counteroffer/accept", headers=officer)
     after = client.get(f"/applications/{body['id']}", headers=officer).json()
     assert (after["outcome"], after["status"]) == ("refer", "referred")
-    # The screening hit is disposed of first (four-eyes); then the referral is decided.
-    reviewing.clear_sanctions_case(client, auth_headers, body["id"])
     review = client.post(f"/applications/{body['id']}/review", json={
         "outcome": "approve", "note": "Screening hit was a namesake."},
         headers=auth_headers["underwriter"]).json()
