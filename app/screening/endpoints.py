@@ -3,7 +3,7 @@ disposition of a sanctions case (/cases/{id}/disposition)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
