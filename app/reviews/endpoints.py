@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from app.applications import service as applications
 from app.applications.endpoints import decision_public
@@ -106,7 +107,7 @@ def get_case(case_id: str, session: SessionDep, settings: SettingsDep,
                       matches=_listed_matches(session, case))
 
 
-def _listed_matches(session: SessionDep, case: ReviewCase) -> list[ListedEntry]:
+def _listed_matches(session: Session, case: ReviewCase) -> list[ListedEntry]:
     """A sanctions case's matches with their entries as listed, and their dispositions."""
     if case.kind != CaseKind.SANCTIONS_MATCH:
         return []

@@ -300,9 +300,9 @@ def propose(session: Session, actor: Principal, *, application_id: str,
     """Hold a decision until a second underwriter approves it; the outcome does not change."""
     # One proposal of each sort waits at a time: a decision, or a sanctions disposition (a
     # disposition must be reachable while a decision waits on it).
+    sort = _proposal_sort(proposal["kind"])
     pending = next((a for a in pending_approvals(session, application_id)
-                    if a.proposal.get("kind") == proposal["kind"]
-                    or DECISION_KINDS >= {a.proposal.get("kind"), proposal["kind"]}), None)
+                    if _proposal_sort(a.proposal["kind"]) == sort), None)
     if pending is not None:
         raise Conflict("a decision on this application is already waiting for approval",
                        code="approval_pending", details={"approval_id": pending.id})
@@ -325,6 +325,10 @@ def propose(session: Session, actor: Principal, *, application_id: str,
 
 # Proposal kinds that are decisions on the application (an underwriter's review or override).
 DECISION_KINDS = frozenset({"review", "override"})
+
+
+def _proposal_sort(kind: str) -> str:
+    return "decision" if kind in DECISION_KINDS else kind
 
 
 def pending_approvals(session: Session, application_id: str) -> list[FourEyesApproval]:

@@ -11,8 +11,6 @@ import typer
 
 from app.cli_errors import cli_errors
 
-# As the API's limit (app.screening.endpoints.CheckCreate): no name is longer.
-NAME_MAX_LENGTH = 200
 screening_cli = typer.Typer(help="Sanctions lists and screening.", no_args_is_help=True)
 
 
@@ -113,13 +111,14 @@ def check_command(
     if country is not None and (len(country) != 2 or not country.isalpha()):
         typer.echo(f"error: --country {country!r} is not a two-letter country code", err=True)
         raise typer.Exit(2)
-    if not name.strip() or len(name) > NAME_MAX_LENGTH:
-        typer.echo(f"error: --name must be 1 to {NAME_MAX_LENGTH} characters", err=True)
+    if not name.strip() or len(name) > service.NAME_MAX_LENGTH:
+        typer.echo(f"error: --name must be 1 to {service.NAME_MAX_LENGTH} characters",
+                   err=True)
         raise typer.Exit(2)
     with cli_errors(), session_scope() as session:
         result = service.check(session, get_settings(), _actor(),
                                service.Person("check", name, birth, None, country))
-        answer = check_answer(result)
+        answer = result.answer()
     checkpoint_if_due()
     if as_json:
         typer.echo(json.dumps(answer, indent=2))
@@ -131,14 +130,6 @@ def check_command(
                    f"  {', '.join(m['programs'])}")
 
 
-def check_answer(result: Any) -> dict[str, Any]:
-    """The answer to an on-demand check, as the API and the command line give it."""
-    return {"screening_id": result.screening_id, "status": result.status,
-            "matches": [{k: m[k] for k in ("entry_id", "list_name", "list_id", "name",
-                                           "matched_name", "programs", "score", "features",
-                                           "disposition")} for m in result.matches]}
-
-
 @screening_cli.command("rescreens")
 def rescreens_command(
     run: Annotated[bool, typer.Option("--run", help="Run the unfinished ones here, now, "
@@ -146,12 +137,8 @@ def rescreens_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Rescreening runs still to finish (and, with --run, finish them in the foreground)."""
-    from sqlalchemy import select
-    from sqlmodel import col
-
     from app.audit.cli import checkpoint_if_due
     from app.db import session_scope
-    from app.models import Rescreen
     from app.screening import rescreen, service
 
     with cli_errors():
@@ -162,13 +149,11 @@ def rescreens_command(
                 rescreen.run(rescreen_id)
             checkpoint_if_due()
         with session_scope() as session:
-            rows = session.exec(select(Rescreen).order_by(  # type: ignore[call-overload]
-                col(Rescreen.requested_at).desc()).limit(20)).scalars().all()
             runs = [{"id": r.id, "list_id": r.list_id, "state": r.state,
                      "requested_at": r.requested_at.isoformat(), "screened": r.screened,
                      "raised": r.raised, "skipped": r.skipped, "error": r.error,
                      "finished_at": r.finished_at.isoformat() if r.finished_at else None}
-                    for r in rows]
+                    for r in service.recent_rescreens(session)]
     if as_json:
         typer.echo(json.dumps(runs, indent=2))
         return

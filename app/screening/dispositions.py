@@ -14,7 +14,6 @@ checker's approval records it. Then:
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +42,6 @@ from app.reviews import service as reviews
 from app.reviews.states import ApprovalState, CaseKind
 from app.scoring.service import load_policy_version
 from app.screening.service import (
-    CALLER_KEY,
     FALSE_POSITIVE,
     TRUE_MATCH,
     remember,
@@ -125,16 +123,18 @@ def approve(session: Session, settings: Settings, checker: Principal,
     now = datetime.now(UTC)
     reviews.settle(session, checker, approval, ApprovalState.APPROVED, now, {})
     disposition = proposal["disposition"]
-    rows = remember(session, screenings=case_screenings(session, case), disposition=disposition,
-                    entry_ids=proposal["entry_ids"], application_id=application.id,
-                    case_id=case.id, approval_id=approval.id, maker_id=approval.maker_id,
-                    checker_id=checker.actor_id, note_id=proposal["note_id"],
-                    note_sha256=proposal["note_sha256"], now=now)
-    if disposition == TRUE_MATCH and not rows:
-        # Confirmed on the caller's own screening (no entry of ours matched): the applicant is
-        # remembered as confirmed, so that they are declined when they apply again.
-        rows = [_remember_caller_match(session, application.id, case, approval, checker,
-                                       proposal, now)]
+    screenings = case_screenings(session, case)
+    # Confirmed on the caller's own screening (no entry of ours matched): the applicant is
+    # remembered as confirmed, so that they are declined when they apply again.
+    confirmed_person = (_applicant_digest(session, application.id)
+                        if disposition == TRUE_MATCH and not unsettled_entries(screenings)
+                        else None)
+    rows = remember(session, screenings=screenings, disposition=disposition,
+                    entry_ids=proposal["entry_ids"], confirmed_person=confirmed_person,
+                    application_id=application.id, case_id=case.id, approval_id=approval.id,
+                    maker_id=approval.maker_id, checker_id=checker.actor_id,
+                    note_id=proposal["note_id"], note_sha256=proposal["note_sha256"],
+                    decided_at=now)
     maker = Principal(actor_type="user", actor_id=approval.maker_id, role=approval.maker_role)
     four_eyes = {"approval_id": approval.id, "maker": approval.maker_id,
                  "checker": checker.actor_id, "checked_at": now.isoformat(),
@@ -164,25 +164,15 @@ def approve(session: Session, settings: Settings, checker: Principal,
     return Disposed(approval, case, rows, decision)
 
 
-def _remember_caller_match(session: Session, application_id: str, case: ReviewCase,
-                           approval: FourEyesApproval, checker: Principal,
-                           proposal: dict[str, Any], now: datetime) -> ScreeningDisposition:
+def _applicant_digest(session: Session, application_id: str) -> str:
+    """The digest the application's applicant was screened by."""
     applicant = session.exec(select(Screening).where(  # type: ignore[call-overload]
         col(Screening.application_id) == application_id, col(Screening.party) == "applicant")
         .order_by(col(Screening.screened_at).desc())).scalars().first()
     if applicant is None:
         raise Conflict("the application has no screening of its applicant to remember the "
                        "match by", code="screening_missing")
-    list_name, entry_id, entry_sha256 = CALLER_KEY
-    row = ScreeningDisposition(
-        id=uuid.uuid4().hex, subject_digest=applicant.subject_digest, list_name=list_name,
-        entry_id=entry_id, entry_sha256=entry_sha256, list_id="-", disposition=TRUE_MATCH,
-        application_id=application_id, case_id=case.id, approval_id=approval.id,
-        maker_id=approval.maker_id, checker_id=checker.actor_id, decided_at=now,
-        note_id=proposal["note_id"], note_sha256=proposal["note_sha256"])
-    session.add(row)
-    session.flush()
-    return row
+    return str(applicant.subject_digest)
 
 
 def _decline_as_match(session: Session, maker: Principal, application: Application,

@@ -8,18 +8,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, PastDate
-from sqlalchemy import select
-from sqlmodel import col
 
 from app.auth.deps import RequireAction, SettingsDep
 from app.auth.permissions import Action
 from app.auth.principal import Principal
 from app.db import SessionDep
-from app.models import Rescreen
 from app.openapi import errors_for
 from app.reviews.schemas import ApprovalPublic, approval_public
 from app.screening import dispositions, service
-from app.screening.cli import NAME_MAX_LENGTH, check_answer
 
 router = APIRouter(tags=["screening"])
 Checker = Annotated[Principal, RequireAction(Action.SCREENING_CHECK)]
@@ -30,7 +26,7 @@ CaseWorker = Annotated[Principal, RequireAction(Action.CASE_WORK)]
 class CheckCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=r"[^\W_]",
+    name: str = Field(min_length=1, max_length=service.NAME_MAX_LENGTH, pattern=r"[^\W_]",
                       description="Full name, in any order (personal data: never logged, "
                                   "only its keyed digest is kept).")
     date_of_birth: PastDate | None = Field(None, description="Sharpens the match when given.")
@@ -64,7 +60,7 @@ def check(body: CheckCreate, session: SessionDep, settings: SettingsDep,
     """Screen one person against the lists in force. The check is recorded by a digest of
     what was screened, never the name."""
     person = service.Person("check", body.name, body.date_of_birth, None, body.country)
-    return check_answer(service.check(session, settings, actor, person))
+    return service.check(session, settings, actor, person).answer()
 
 
 class ListVersionPublic(BaseModel):
@@ -102,9 +98,7 @@ class RescreenPublic(BaseModel):
 def rescreens(session: SessionDep, actor: Reader,
               limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Any:
     """Rescreening runs, the latest first."""
-    rows = session.exec(select(Rescreen).order_by(  # type: ignore[call-overload]
-        col(Rescreen.requested_at).desc()).limit(limit)).scalars().all()
-    return [r.model_dump() for r in rows]
+    return [r.model_dump() for r in service.recent_rescreens(session, limit)]
 
 
 class DispositionCreate(BaseModel):

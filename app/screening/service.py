@@ -22,7 +22,7 @@ import functools
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -61,6 +61,9 @@ FALSE_POSITIVE, TRUE_MATCH = "false_positive", "true_match"
 STRICTNESS = {"not_screened": 0, CLEAR: 0, POTENTIAL: 1, CONFIRMED: 2}
 PARTIES = ("applicant", "co_applicant", "guarantor")
 ENTRY_BATCH = 2000
+# The longest name screened on demand (API and command line): the matcher's work grows with
+# the square of a name's length.
+NAME_MAX_LENGTH = 200
 # A new version listing fewer than this share of the individuals in force is refused unless
 # the operator says the list really shrank.
 SHRINK_LIMIT = 0.5
@@ -111,16 +114,13 @@ class ListVersion:
                 "problems": len(self.problems), "bundled": self.list_id == BUNDLED_LIST_ID}
 
 
-_bundled: ParsedList | None = None
-_bundled_lock = threading.Lock()
-
-
+@functools.cache
 def _bundled_list() -> ParsedList:
-    global _bundled
-    with _bundled_lock:
-        if _bundled is None:
-            _bundled = parse_ofac_sdn(bundled_ofac_path().read_bytes())
-        return _bundled
+    return parse_ofac_sdn(bundled_ofac_path().read_bytes())
+
+
+def _individuals(entries: Iterable[ListEntry]) -> int:
+    return sum(e.kind == "individual" for e in entries)
 
 
 def _version_of(row: ScreeningList) -> ListVersion:
@@ -132,8 +132,7 @@ def _version_of(row: ScreeningList) -> ListVersion:
 def _bundled_version() -> ListVersion:
     parsed = _bundled_list()
     return ListVersion(BUNDLED_LIST_ID, "ofac-sdn", parsed.sha256, bundled_ofac_path().name,
-                       None, len(parsed.entries),
-                       sum(e.kind == "individual" for e in parsed.entries), [])
+                       None, len(parsed.entries), _individuals(parsed.entries), [])
 
 
 def lists_in_force(session: Session) -> list[ListVersion]:
@@ -145,11 +144,6 @@ def lists_in_force(session: Session) -> list[ListVersion]:
     if not any(v.list_name == "ofac-sdn" for v in versions):
         versions.insert(0, _bundled_version())
     return versions
-
-
-def list_history(session: Session, limit: int = 100) -> list[ScreeningList]:
-    return list(session.exec(select(ScreeningList).order_by(  # type: ignore[call-overload]
-        col(ScreeningList.loaded_at).desc()).limit(limit)).scalars())
 
 
 @dataclass(frozen=True)
@@ -187,7 +181,7 @@ def load_list(session: Session, actor: Principal, list_name: str, data: bytes,
         raise Unprocessable(f"entry ids repeat in {source_name} ({', '.join(repeated[:10])}); a "
                             "list names each entry once", code="list_duplicate_ids",
                             details={"entry_ids": repeated[:100]})
-    individuals = sum(e.kind == "individual" for e in parsed.entries)
+    individuals = _individuals(parsed.entries)
     if individuals == 0:
         raise Unprocessable(f"{source_name} holds no individuals as a {list_name} list; is it "
                             "the right file and layout?", code="list_empty")
@@ -301,6 +295,14 @@ class PartyResult:
     status: str
     matches: list[dict[str, Any]]
     screening_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def answer(self) -> dict[str, Any]:
+        """The answer to an on-demand check, as the API and the command line give it."""
+        return {"screening_id": self.screening_id, "status": self.status,
+                "matches": [{k: m[k] for k in ("entry_id", "list_name", "list_id", "name",
+                                               "matched_name", "programs", "score",
+                                               "features", "disposition")}
+                            for m in self.matches]}
 
     def summary(self) -> dict[str, Any]:
         """What a ledger event or a case may say of it: no name, only ids and scores."""
@@ -471,27 +473,24 @@ def entry(session: Session, list_id: str, entry_id: str) -> dict[str, Any]:
 
 
 def remember(session: Session, *, screenings: Sequence[Screening], disposition: str,
-             entry_ids: Sequence[str], application_id: str, case_id: str, approval_id: str,
-             maker_id: str, checker_id: str, note_id: str, note_sha256: str,
-             now: datetime) -> list[ScreeningDisposition]:
+             entry_ids: Sequence[str], confirmed_person: str | None = None,
+             **made: Any) -> list[ScreeningDisposition]:
     """Record a disposition on the matches of ``screenings``: every unsettled match for a false
-    positive, the named entries for a true match."""
-    rows = []
-    for screening in screenings:
-        for m in screening.matches:
-            if m.get("disposition_id") is not None:
-                continue
-            if disposition == TRUE_MATCH and m["entry_id"] not in entry_ids:
-                continue
-            row = ScreeningDisposition(
-                id=uuid.uuid4().hex, subject_digest=screening.subject_digest,
-                list_name=m["list_name"], entry_id=m["entry_id"],
-                entry_sha256=m["entry_sha256"], list_id=m["list_id"], disposition=disposition,
-                application_id=application_id, case_id=case_id, approval_id=approval_id,
-                maker_id=maker_id, checker_id=checker_id, decided_at=now, note_id=note_id,
-                note_sha256=note_sha256)
-            session.add(row)
-            rows.append(row)
+    positive, the named entries for a true match; and, for a true match confirmed on the
+    caller's own screening (no entry of ours matched), the person of ``confirmed_person`` (a
+    subject digest) under :data:`CALLER_KEY`. ``made`` names the case, approval, maker,
+    checker, note and time (the columns of ``ScreeningDisposition``)."""
+    keys = [(s.subject_digest, m["list_name"], m["entry_id"], m["entry_sha256"], m["list_id"])
+            for s in screenings for m in s.matches
+            if m.get("disposition_id") is None
+            and (disposition == FALSE_POSITIVE or m["entry_id"] in entry_ids)]
+    if confirmed_person is not None:
+        keys.append((confirmed_person, *CALLER_KEY, "-"))
+    rows = [ScreeningDisposition(id=uuid.uuid4().hex, subject_digest=digest, list_name=name,
+                                 entry_id=entry_id, entry_sha256=content, list_id=list_id,
+                                 disposition=disposition, **made)
+            for digest, name, entry_id, content, list_id in keys]
+    session.add_all(rows)
     session.flush()
     return rows
 
@@ -509,6 +508,11 @@ def get_rescreen(session: Session, rescreen_id: str) -> Rescreen:
     if row is None:
         raise NotFound(f"no rescreening run {rescreen_id}", code="rescreen_not_found")
     return row
+
+
+def recent_rescreens(session: Session, limit: int = 20) -> list[Rescreen]:
+    return list(session.exec(select(Rescreen).order_by(  # type: ignore[call-overload]
+        col(Rescreen.requested_at).desc()).limit(limit)).scalars())
 
 
 def unfinished_rescreens(session: Session) -> list[Rescreen]:
