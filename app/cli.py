@@ -14,9 +14,11 @@ import typer
 from app.applications.cli import applications_cli, trail_command
 from app.audit.cli import audit_cli, checkpoint_if_due
 from app.cli_errors import settings_or_exit
+from app.drift.cli import drift_cli
 from app.notices.cli import notices_cli
+from app.outcomes.cli import backtest_command, outcomes_cli
 from app.reports.cli import report_cli
-from app.scoring.cli import ensure_default_model
+from app.scoring.cli import ensure_default_model, models_cli, policies_cli
 from app.scoring.cli import train as train_command
 from app.screening.cli import screening_cli
 from app.subjects.cli import keys_cli, retention_cli, subjects_cli
@@ -36,10 +38,15 @@ cli.add_typer(subjects_cli, name="subjects")
 cli.add_typer(retention_cli, name="retention")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(screening_cli, name="screening")
+cli.add_typer(outcomes_cli, name="outcomes")
+cli.command("backtest")(backtest_command)
+cli.add_typer(drift_cli, name="drift")
+cli.add_typer(models_cli, name="models")
+cli.add_typer(policies_cli, name="policies")
 
 DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
               "lead": "underwriting_lead", "compliance": "compliance_officer",
-              "auditor": "auditor", "admin": "admin"}
+              "auditor": "auditor", "validator": "model_validator", "admin": "admin"}
 
 
 @cli.command()
@@ -90,7 +97,8 @@ def serve(
 @cli.command()
 def worker(threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 1,
            ) -> None:
-    """Run background jobs (rescreening after a list is loaded) until interrupted. Jobs the
+    """Run background jobs (rescreening, drift checks, back-tests, challenger backfills, notice
+    deadlines) until interrupted. Jobs the
     database holds as unfinished are queued again first, so a restart loses none."""
     import logging
 
@@ -162,8 +170,9 @@ def db_grant_service_role(
 @users_cli.command("create")
 def users_create(
     username: Annotated[str, typer.Option(help="Sign-in name.")],
-    role: Annotated[str, typer.Option(help="loan_officer, underwriter, compliance_officer, "
-                                           "auditor or admin.")],
+    role: Annotated[str, typer.Option(help="loan_officer, underwriter, underwriting_lead, "
+                                           "compliance_officer, model_validator, auditor or "
+                                           "admin.")],
     password_stdin: Annotated[bool, typer.Option("--password-stdin",
                                                  help="Read the password from stdin.")] = False,
 ) -> None:
@@ -268,7 +277,9 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     _demo_environment(Path(os.environ.get("RISKDESK_DATA_DIR", "var")).resolve())
     upgrade(os.environ["RISKDESK_DATABASE_URL"])
     _create_demo_users()
-    ensure_default_model()
+    # The bundled model goes through the lifecycle as any model does: the demo's validator
+    # validates it, its admin (a second person) approves and promotes it.
+    ensure_default_model(validator="validator", approver="admin")
     _seed_demo_applications(Path(os.environ["RISKDESK_DATA_DIR"]) / "notices")
     checkpoint_if_due()
     if not no_serve:

@@ -198,6 +198,22 @@ def require_migrated(engine: Engine) -> None:
     _migrated.add(key)
 
 
+_DEFER, _DEFERRED = "riskdesk.defer_after_commit", "riskdesk.deferred"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once ``session``'s transaction has committed (never if it rolls back),
+    and, in :func:`session_scope`, once this process's SQLite writer lock is released: so a
+    callback may run a unit of work of its own (a job run inline, as the test suite's queue
+    does) without waiting on the lock its caller holds."""
+    def committed(_session: Session) -> None:
+        if session.info.get(_DEFER):
+            session.info.setdefault(_DEFERRED, []).append(callback)
+        else:
+            callback()
+    event.listen(session, "after_commit", committed, once=True)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commit when the block succeeds, roll back when it raises."""
@@ -207,17 +223,22 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     lock = _writer_lock(engine)
     if lock is not None:
         lock.acquire()
+    deferred: list[Callable[[], None]] = []
     try:
         with Session(engine, expire_on_commit=False) as session:
+            session.info[_DEFER] = True
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+            deferred = session.info.pop(_DEFERRED, [])
     finally:
         if lock is not None:
             lock.release()
+    for callback in deferred:
+        callback()
 
 
 @contextmanager

@@ -12,6 +12,7 @@ says *when* to work; the database says *what* is left.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from pathlib import Path
@@ -41,6 +42,43 @@ def _make_huey() -> Huey:
 
 
 huey = _make_huey()
+
+# The modules that register job handlers (app.monitoring.runs.handler): imported wherever jobs
+# run, so the worker knows every kind it may be handed.
+HANDLER_MODULES = (
+    "app.scoring.backfill",
+    "app.drift.jobs",
+    "app.outcomes.jobs",
+    "app.notices.jobs",
+)
+
+
+def load_handlers() -> None:
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)
+
+
+@huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS)
+def run_job(run_id: str) -> dict[str, Any]:
+    """Carry out a job run (app.monitoring.runs); one worker at a time per run."""
+    from app.monitoring import runs
+
+    load_handlers()
+    try:
+        with huey.lock_task(f"job:{run_id}"):
+            return runs.execute(run_id)
+    except TaskLockedException:
+        return {"run_id": run_id, "state": "running elsewhere"}
+
+
+def queue_run(run_id: str) -> None:
+    """Queue a job run; when the queue cannot be reached the run stays queued in the database
+    and a worker picks it up when it starts or at its next sweep."""
+    try:
+        run_job(run_id)
+    except Exception:  # noqa: BLE001 - the database already holds the run
+        log.warning("could not queue job run %s; a worker will pick it up", run_id,
+                    exc_info=True)
 
 
 @huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS)
@@ -80,15 +118,19 @@ def queue_rescreen(rescreen_id: str) -> None:
 
 def queue_unfinished() -> list[str]:
     """Queue every run the database holds as unfinished (queued, running when a worker died,
-    or failed)."""
+    or failed): rescreening runs and job runs."""
     from app.db import session_scope
+    from app.monitoring import runs
     from app.screening import service
 
     with session_scope() as session:
-        ids = [r.id for r in service.unfinished_rescreens(session)]
-    for rescreen_id in ids:
+        rescreens = [r.id for r in service.unfinished_rescreens(session)]
+        job_runs = [r.id for r in runs.unfinished(session)]
+    for rescreen_id in rescreens:
         queue_rescreen(rescreen_id)
-    return ids
+    for run_id in job_runs:
+        queue_run(run_id)
+    return rescreens + job_runs
 
 
 @huey.periodic_task(crontab(minute="*/5"))
@@ -99,7 +141,8 @@ def sweep() -> list[str]:
 
 def run_worker(workers: int = 1) -> None:
     """Run the consumer in the foreground until interrupted, after queuing unfinished runs."""
+    load_handlers()
     queued = queue_unfinished()
     if queued:
-        log.info("queued %d unfinished rescreening run(s)", len(queued))
+        log.info("queued %d unfinished run(s)", len(queued))
     huey.create_consumer(workers=workers, worker_type="thread", flush_locks=True).run()

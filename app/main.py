@@ -27,12 +27,15 @@ from app.auth.endpoints import router as auth_router
 from app.auth.permissions import declared_roles
 from app.config import get_settings
 from app.db import get_engine, start_checkpoints
+from app.drift.endpoints import router as drift_router
 from app.errors import RiskdeskError, error_body
 from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
 from app.limits import BodySizeLimit
+from app.monitoring.endpoints import router as jobs_router
 from app.notices.endpoints import router as notices_router
 from app.openapi import install as install_openapi
+from app.outcomes.endpoints import router as outcomes_router
 from app.reports.endpoints import router as reports_router
 from app.reviews.endpoints import router as reviews_router
 from app.scoring.endpoints import router as scoring_router
@@ -195,8 +198,10 @@ def create_app() -> FastAPI:
     for router in (health_router, auth_public_router, auth_router, users_router, audit_router,
                    applications_router, monitoring_router, notices_router, scoring_router,
                    fairness_router, reports_router, subjects_router, retention_router,
-                   reviews_router, screening_router):
+                   reviews_router, screening_router, jobs_router):
         app.include_router(router)
+    app.include_router(drift_router)
+    app.include_router(outcomes_router)
     check_every_route_declares_roles(app)
     install_openapi(app)
     return app

@@ -34,9 +34,36 @@ def alembic_config(database_url: str | None = None) -> Config:
     return config
 
 
+# The revision that renamed registry statuses: a database upgraded across it has its model and
+# policy rows recorded again on the ledger (app.scoring.lifecycle.attest_migrated_statuses).
+_LIFECYCLE_REVISION = 11
+
+
 def upgrade(database_url: str) -> None:
     """Bring the database at ``database_url`` to the newest migration."""
+    from app.db import build_engine
+
+    engine = build_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            before = current_revision(connection)
+    finally:
+        engine.dispose()
     command.upgrade(alembic_config(database_url), "head")
+    if before is not None and int(before) < _LIFECYCLE_REVISION:
+        _attest_registry(database_url)
+
+
+def _attest_registry(database_url: str) -> None:
+    from app.db import build_engine, session_scope
+    from app.scoring.lifecycle import attest_migrated_statuses
+
+    engine = build_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            attest_migrated_statuses(session)
+    finally:
+        engine.dispose()
 
 
 @lru_cache

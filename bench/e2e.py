@@ -12,8 +12,11 @@ the two alternately, round by round, under identical load: the ratios printed ar
 JSON) over the same client: what uvicorn and the client cost on this machine before any work.
 --workers 1,2 measures `riskdesk serve --workers N` on PostgreSQL with --clients-many clients.
 
+--challenger measures this tree twice: champion alone, and with a challenger model scoring
+every application in shadow (what shadow scoring adds to a decision).
+
 Run:  .venv/bin/python bench/e2e.py [--requests 300] [--rounds 3] [--postgres URL]
-                                    [--baseline REF] [--floor] [--workers 1,2]
+                                    [--baseline REF] [--floor] [--workers 1,2] [--challenger]
 """
 
 from __future__ import annotations
@@ -64,26 +67,23 @@ PREPARE_IN_TREE = ("import sys; from risk_models.default_model import train_defa
                    "prepare(sys.argv[1], sys.argv[2], train_default_model())")
 
 
-def prepare(url: str, data_dir: str, training) -> None:  # type: ignore[no-untyped-def]
-    """Migrate, create a loan officer and register the default model in ``url``'s database."""
+def prepare(url: str, data_dir: str, training, challenger=None) -> None:  # type: ignore[no-untyped-def]
+    """Migrate, create a loan officer and make the default model champion in ``url``'s
+    database (and ``challenger``, another training result, challenger)."""
     from app.auth.principal import Principal
     from app.auth.roles import Role
     from app.db import build_engine, session_scope
     from app.migrations import upgrade
-    from app.scoring import service
     from app.users.service import create_user
-    from risk_models.default_model import PROTECTED, TARGET
+    from bench.registry import install_champion
 
     upgrade(url)
     engine = build_engine(url)
-    result, policy = training
     with session_scope(engine) as session:
         actor = Principal.system("bench")
         create_user(session, actor, username="bench-officer", password=PASSWORD,
                     role=Role.LOAN_OFFICER)
-        service.register_model(session, actor, result, data_name="german_credit.csv",
-                               target=TARGET, protected=list(PROTECTED), activate=True)
-        service.register_policy(session, actor, policy.to_dict(), activate=True)
+        install_champion(session, training, challenger=challenger)
     engine.dispose()
 
 
@@ -292,10 +292,10 @@ def extract(ref: str, into: Path) -> Path:
 
 @contextmanager
 def served(label: str, url: str, tree: Path, port: int, training,  # type: ignore[no-untyped-def]
-           workers: int | None = None) -> Iterator[Server]:
+           workers: int | None = None, challenger=None) -> Iterator[Server]:
     with tempfile.TemporaryDirectory() as data_dir:
         if tree == ROOT:
-            prepare(url, data_dir, training)
+            prepare(url, data_dir, training, challenger)
         else:
             subprocess.run([PYTHON, "-c", PREPARE_IN_TREE, url, data_dir], cwd=tree,
                            env=_environment(url, data_dir, tree), check=True)
@@ -320,15 +320,16 @@ def database(backend: str, postgres: str | None, tmp: str, name: str) -> Iterato
         yield url
 
 
-def side_by_side(backend: str, postgres: str | None, trees: list[tuple[str, Path]],
+def side_by_side(backend: str, postgres: str | None, trees: list[tuple[str, Path, object]],
                  args: argparse.Namespace, training) -> list[Server]:  # type: ignore[no-untyped-def]
-    """Serve every tree on its own database and measure them in turn, round by round."""
+    """Serve every tree on its own database and measure them in turn, round by round (a tree's
+    third item: a challenger model scoring in shadow, or None)."""
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         servers = []
-        for i, (label, tree) in enumerate(trees):
+        for i, (label, tree, challenger) in enumerate(trees):
             url = stack.enter_context(database(backend, postgres, tmp, f"e2e{i}"))
             servers.append(stack.enter_context(
-                served(label, url, tree, args.port + i, training)))
+                served(label, url, tree, args.port + i, training, challenger=challenger)))
         for round_ in range(args.rounds):
             start = round_ * 2 * args.requests
             docs_one = documents(args.requests, start)
@@ -414,14 +415,20 @@ def main() -> None:
     parser.add_argument("--clients-many", type=int, default=16)
     parser.add_argument("--skip-side-by-side", action="store_true")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--challenger", action="store_true",
+                        help="this tree without, then with, a challenger scoring in shadow")
     args = parser.parse_args()
+    from bench.registry import variant
     from risk_models.default_model import train_default_model
 
     training = train_default_model()
     with tempfile.TemporaryDirectory() as tmp:
-        trees = [("this tree", ROOT)]
+        trees: list[tuple[str, Path, object]] = [("this tree", ROOT, None)]
         if args.baseline:
-            trees.insert(0, (args.baseline[:12], extract(args.baseline, Path(tmp))))
+            trees.insert(0, (args.baseline[:12], extract(args.baseline, Path(tmp)), None))
+        if args.challenger:
+            trees = [("champion", ROOT, None),
+                     ("+challenger", ROOT, variant(training[0], points_shift=15.0))]
         if not args.skip_side_by_side:
             for backend in ("SQLite", "PostgreSQL") if args.postgres else ("SQLite",):
                 report(backend, side_by_side(backend, args.postgres, trees, args, training),

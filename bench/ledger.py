@@ -136,20 +136,16 @@ def _templates(engine, training) -> list[dict[str, Any]]:
     from app.applications import service as applications
     from app.config import get_settings
     from app.demo import EXAMPLES, _varied
-    from app.scoring import service as scoring
-    from risk_models.default_model import PROTECTED, TARGET
+    from bench.registry import install_champion
     from risk_models.document import ApplicationDocument
 
-    result, policy = training
     officer = Principal.system("bench")
     with session_scope(engine) as session:
-        scoring.register_model(session, officer, result, data_name="german_credit.csv",
-                               target=TARGET, protected=list(PROTECTED), activate=True)
-        scoring.register_policy(session, officer, policy.to_dict(), activate=True)
+        install_champion(session, training)
     templates = []
-    for _, name, changes in EXAMPLES:
+    for number, (_, name, changes) in enumerate(EXAMPLES):
         with session_scope(engine) as session:
-            body = ApplicationDocument.model_validate(_varied(name, changes))
+            body = ApplicationDocument.model_validate(_varied(name, number, changes))
             submitted = applications.submit(session, get_settings(), officer, body, None)
             assert submitted.decision is not None
             started = time.perf_counter()

@@ -1,16 +1,19 @@
 """The ongoing monitoring plan of a scorecard (SR 11-7 §V, "ongoing monitoring"): what is
-measured, how often, and at which level what happens. The one home of these thresholds; the
-model validation report prints them and the monitoring jobs apply them."""
+measured, how often, and at which level what happens. The one home of these thresholds (the
+stability ones are a policy's, risk_models.policy.StabilityRules); the model validation report
+prints them and the monitoring jobs apply them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from compliance.fairness import FairnessThresholds
+from risk_models.policy import StabilityRules
 
-# Population and characteristic stability (PSI / CSI), the industry's usual reading.
-STABILITY_WARN = 0.10
-STABILITY_ACT = 0.25
+# Population and characteristic stability (PSI / CSI): the defaults of a policy's stability
+# rules, which a policy may set otherwise and drift checks apply.
+STABILITY_WARN = StabilityRules().warn
+STABILITY_ACT = StabilityRules().act
 # Discrimination on matured outcomes: a fall of this much AUC below the validated figure.
 AUC_DROP_ACT = 0.05
 # Share of decisions changed by an underwriter above which the override process is reviewed.

@@ -186,7 +186,9 @@ class CompiledScorecard:
     """The deployable scorecard: characteristics, estimator intercept, scaling and metadata.
 
     ``metadata`` holds ``features``, ``params``, ``data_sha256``, ``trained_at`` (ISO 8601 UTC),
-    ``target`` and ``bad_value``; it is part of the hashed bytes.
+    ``target``, ``bad_value``, ``protected`` and ``trends`` (per numerical characteristic, the
+    shape of its bad rate across its bins: ascending, descending, peak or valley); it is part
+    of the hashed bytes.
     """
 
     characteristics: tuple[Characteristic, ...]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -102,6 +102,51 @@ def compile_scorecard(
         scaling=scaling,
         metadata=dict(metadata),
     )
+
+
+# Bad-rate steps smaller than this are ties, not a change of direction.
+_RATE_TOLERANCE = 1e-9
+
+
+def event_rate_trend(event_rates: Sequence[float]) -> str:
+    """The shape of bad rates along bins ordered from the lowest value up.
+
+    Returns
+    -------
+    str
+        ``"ascending"`` or ``"descending"`` (ties allowed), ``"peak"`` (rises, then falls),
+        ``"valley"`` (falls, then rises), ``"flat"`` (no change) or ``"irregular"`` (more than
+        one turn).
+    """
+    steps = [later - earlier for earlier, later in zip(event_rates, event_rates[1:], strict=False)]
+    directions = [1 if step > 0 else -1 for step in steps if abs(step) > _RATE_TOLERANCE]
+    if not directions:
+        return "flat"
+    turns = sum(a != b for a, b in zip(directions, directions[1:], strict=False))
+    rising = directions[0] > 0
+    if turns == 0:
+        return "ascending" if rising else "descending"
+    if turns == 1:
+        return "peak" if rising else "valley"
+    return "irregular"
+
+
+def fitted_trends(scorecard: Scorecard, plan: ColumnPlan) -> dict[str, str]:
+    """:func:`event_rate_trend` of each numerical characteristic the scorecard uses.
+
+    Bad rates are the training rows' in the regular bins that hold any (Special and Missing
+    bins stand apart from the order of values).
+    """
+    table = scorecard.table(style="detailed")
+    trends = {}
+    for name in scorecard.binning_process_.get_support(names=True):
+        if plan.kind_of(name) != NUMERICAL:
+            continue
+        regular = table[table["Variable"] == name].iloc[:-2]
+        rates = [float(bads) / count for bads, count in zip(regular["Event"], regular["Count"],
+                                                            strict=True) if count > 0]
+        trends[str(name)] = event_rate_trend(rates)
+    return trends
 
 
 def _as_plain_floats(scorecard_bin: ScorecardBin) -> ScorecardBin:

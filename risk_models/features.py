@@ -7,7 +7,7 @@ Protected data (the ``monitoring`` block, date of birth) is never read here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -251,6 +251,16 @@ def installment_burden_band(figures: Affordability) -> int | None:
     if figures.disposable_income is not None and figures.disposable_income <= 0:
         return INSTALLMENT_RATE_TOP
     return installment_rate_band(figures.installment_ratio)
+
+
+def underivable_characteristics(features: Iterable[str]) -> list[str]:
+    """The characteristics in ``features`` that no application document can give.
+
+    ``SOURCES`` names, for every characteristic :func:`derive_characteristics` derives, the
+    document fields it comes from; a model reading any other column would score every
+    applicant in its Missing bin.
+    """
+    return sorted(set(features) - set(SOURCES))
 
 
 def _mapped(table: Mapping[Any, str], value: Any, name: str) -> str | None:

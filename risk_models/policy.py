@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -144,6 +145,32 @@ class ReviewRules:
 
 
 @dataclass(frozen=True)
+class StabilityRules:
+    """When a model in use has drifted from its development sample: a population stability
+    index (of the score, or CSI of a characteristic) from ``warn`` up asks for a look, from
+    ``act`` up for action (retraining, or a policy change).
+
+    The defaults are the industry's rule of thumb, which optbinning's stability report uses too.
+    """
+
+    warn: float = 0.10
+    act: float = 0.25
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.warn) and math.isfinite(self.act)):
+            raise ValueError("stability thresholds must be finite numbers")
+        if not 0 < self.warn < self.act:
+            raise ValueError("stability thresholds need 0 < warn < act")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"warn": self.warn, "act": self.act}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StabilityRules:
+        return cls(warn=float(data["warn"]), act=float(data["act"]))
+
+
+@dataclass(frozen=True)
 class LimitViolation:
     """One way a request falls outside what the policy lends: the field, a code and a message."""
 
@@ -193,10 +220,17 @@ class Policy:
     # None in a policy stored before review rules existed: it keeps its body (and sha256) and
     # is reviewed under the defaults (:attr:`review_rules`).
     review: ReviewRules | None = None
+    # None in a policy stored before drift checks existed: likewise kept as stored, and checked
+    # against the defaults (:attr:`stability_rules`).
+    stability: StabilityRules | None = None
 
     @property
     def review_rules(self) -> ReviewRules:
         return self.review or ReviewRules()
+
+    @property
+    def stability_rules(self) -> StabilityRules:
+        return self.stability or StabilityRules()
 
     def __post_init__(self) -> None:
         floors = [t.min_score for t in self.tiers]
@@ -260,6 +294,7 @@ class Policy:
             "counteroffer_amount_step": str(self.counteroffer_amount_step),
             "cutoff_rationale": dict(self.cutoff_rationale),
             **({"review": self.review.to_dict()} if self.review is not None else {}),
+            **({"stability": self.stability.to_dict()} if self.stability is not None else {}),
         }
 
     def to_json(self) -> bytes:
@@ -292,6 +327,8 @@ class Policy:
             counteroffer_amount_step=Decimal(data["counteroffer_amount_step"]),
             cutoff_rationale=dict(data.get("cutoff_rationale", {})),
             review=ReviewRules.from_dict(data["review"]) if "review" in data else None,
+            stability=(StabilityRules.from_dict(data["stability"]) if "stability" in data
+                       else None),
         )
 
     @classmethod
@@ -414,6 +451,7 @@ def default_policy_for(
         tiers=tiers,
         cutoff_rationale=_json_safe(rationale),
         review=ReviewRules(),
+        stability=StabilityRules(),
     )
 
 

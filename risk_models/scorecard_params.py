@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+# The generic default: each numerical characteristic ascending or descending, or a single peak
+# or valley where the data clearly call for one (risk_models.training.choose_trends). The other
+# values are optbinning's own ``monotonic_trend`` values, passed to it as they are.
+EXPLAINABLE_TREND = "auto_explainable"
+
 NUMERIC_TRENDS = (
+    EXPLAINABLE_TREND,
     "auto",
     "auto_heuristic",
     "auto_asc_desc",
@@ -36,7 +42,11 @@ class ScorecardParams:
         ``points_to_double_odds`` more points each time those odds double.
     monotonic_trend : str
         Event-rate trend imposed on numerical characteristics unless overridden per characteristic
-        in ``monotonic_trends`` (optbinning's ``monotonic_trend`` values).
+        in ``monotonic_trends``: ``"auto_explainable"`` (the default) chooses per characteristic
+        from the training rows, ascending or descending unless a single peak or valley carries
+        clearly more information value (:func:`risk_models.training.choose_trends`); any other
+        value is optbinning's ``monotonic_trend`` (``"auto_asc_desc"`` forces every
+        characteristic to be monotone).
     monotonic_trends : mapping of str to str
         Per-characteristic trend where business sense says which way risk moves.
     min_bin_size : float or None
@@ -60,7 +70,7 @@ class ScorecardParams:
     base_score: float = 600.0
     base_odds: float = 50.0
     points_to_double_odds: float = 20.0
-    monotonic_trend: str = "auto_asc_desc"
+    monotonic_trend: str = EXPLAINABLE_TREND
     monotonic_trends: Mapping[str, str] = field(default_factory=dict)
     min_bin_size: float | None = 0.05
     max_n_prebins: int = 20

@@ -9,7 +9,7 @@ import hashlib
 import io
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from os import PathLike
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from optbinning import BinningProcess, Scorecard
+from optbinning import BinningProcess, OptimalBinning, Scorecard
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
@@ -30,9 +30,10 @@ from risk_models.columns import (
     characteristic_frame,
     plan_columns,
 )
-from risk_models.compilation import binning_tables, compile_scorecard
+from risk_models.compilation import binning_tables, compile_scorecard, fitted_trends
+from risk_models.drift import MonitoringBaseline, monitoring_baseline
 from risk_models.evaluation import calibration_table, ks_statistic, roc_auc
-from risk_models.scorecard_params import ScorecardParams
+from risk_models.scorecard_params import EXPLAINABLE_TREND, ScorecardParams
 from risk_models.stability import stability_record
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "ScorecardParams",
     "TrainingResult",
     "build_scorecard",
+    "choose_trend",
+    "choose_trends",
     "fit_scorecard",
     "train_from_csv",
     "train_scorecard",
@@ -53,7 +56,8 @@ class TrainingResult:
     Attributes
     ----------
     compiled : CompiledScorecard
-        The deployable artifact (refit on all rows).
+        The deployable artifact (refit on all rows). Its metadata's ``trends`` records the
+        fitted shape of each numerical characteristic (see :attr:`trends`).
     metrics : dict
         ``n_rows``, ``n_bad``, ``bad_rate``, ``cv_auc``, ``cv_auc_std``, ``cv_fold_aucs``,
         ``gini`` (``2 * cv_auc - 1``), ``ks`` and ``oof_auc`` (first CV round's out-of-fold
@@ -79,6 +83,9 @@ class TrainingResult:
     params : ScorecardParams
     estimator : optbinning.Scorecard
         The final fitted scorecard (not serialised; kept for validation and benchmarks).
+    monitoring_baseline : MonitoringBaseline or None
+        The final scorecard's score bins and bin counts on the training rows, which drift
+        checks compare live applications with (:func:`risk_models.drift.monitoring_baseline`).
     """
 
     compiled: CompiledScorecard
@@ -90,6 +97,7 @@ class TrainingResult:
     oof_predictions: pd.DataFrame
     params: ScorecardParams
     estimator: Scorecard
+    monitoring_baseline: MonitoringBaseline | None = None
 
     @property
     def total_iv(self) -> float:
@@ -98,6 +106,12 @@ class TrainingResult:
     @property
     def artifact_sha256(self) -> str:
         return self.compiled.artifact_sha256
+
+    @property
+    def trends(self) -> dict[str, str]:
+        """Per numerical characteristic, the shape of its bad rate across its bins (ascending,
+        descending, peak or valley), as recorded in the artifact's metadata."""
+        return dict(self.compiled.metadata.get("trends", {}))
 
     def summary(self) -> dict[str, Any]:
         """JSON-safe headline figures of the model."""
@@ -120,29 +134,126 @@ class TrainingResult:
             data_sha256=self.data_sha256,
             artifact_sha256=self.artifact_sha256,
             trained_at=self.compiled.metadata.get("trained_at"),
+            trends=self.trends,
         )
         return summary
 
 
-def build_scorecard(plan: ColumnPlan, params: ScorecardParams) -> Scorecard:
-    """An unfitted optbinning ``Scorecard`` configured from ``params``."""
+# A peak or valley replaces the best monotone trend only when it adds at least this much
+# information value, the usual floor of a useful characteristic (IV 0.02) ...
+UNIMODAL_MIN_IV_GAIN = 0.02
+# ... and at least this share of the monotone IV, so that a small wobble in a strong
+# characteristic does not bend its points.
+UNIMODAL_MIN_IV_SHARE = 0.1
+MONOTONE_TRENDS = ("ascending", "descending")
+UNIMODAL_TRENDS = ("peak", "valley")
+
+
+def _binning_options(params: ScorecardParams) -> dict[str, Any]:
+    """The optimal-binning options every numerical characteristic is fitted with."""
+    return {
+        "max_n_prebins": params.max_n_prebins,
+        "min_prebin_size": params.min_prebin_size,
+        "min_bin_size": params.min_bin_size,
+        "special_codes": list(params.special_codes) or None,
+    }
+
+
+def _information_value(values: np.ndarray, y_bad: np.ndarray, trend: str,
+                       params: ScorecardParams) -> float:
+    binning = OptimalBinning(dtype="numerical", monotonic_trend=trend, **_binning_options(params))
+    with warnings.catch_warnings():
+        # See _fit_once: empty Special and Missing bins take log(0) before being masked.
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="optbinning")
+        binning.fit(values, y_bad)
+        binning.binning_table.build()
+    return float(binning.binning_table.iv)
+
+
+def choose_trend(values: np.ndarray, y_bad: np.ndarray, params: ScorecardParams) -> str:
+    """The event-rate trend of one numerical characteristic under ``"auto_explainable"``.
+
+    The characteristic is binned four times, as the scorecard will bin it, each time under one
+    trend: ascending, descending, peak and valley. The monotone trend with the larger
+    information value (IV) is kept unless the better of peak and valley beats it by at least
+    ``UNIMODAL_MIN_IV_GAIN`` and by at least ``UNIMODAL_MIN_IV_SHARE`` of its IV: risk then
+    turns once, for example a loan amount whose risk is raised for very small loans and for
+    the largest ones (a valley). The result is never a shape with more than one turn.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The characteristic's training values.
+    y_bad : numpy.ndarray
+        1 for a bad outcome, else 0.
+    params : ScorecardParams
+        The binning options (pre-bins, minimum bin size, special codes).
+
+    Returns
+    -------
+    str
+        ``"ascending"``, ``"descending"``, ``"peak"`` or ``"valley"``.
+
+    Notes
+    -----
+    Optimal binning under a peak or valley finds some turn even in noise, and at about 1,000
+    rows its IV gain on noise can pass the margin: the trend is recorded with the model
+    (``TrainingResult.trends``) for a reader to check against business sense.
+    """
+    iv = {t: _information_value(values, y_bad, t, params)
+          for t in (*MONOTONE_TRENDS, *UNIMODAL_TRENDS)}
+    monotone = max(MONOTONE_TRENDS, key=iv.__getitem__)
+    unimodal = max(UNIMODAL_TRENDS, key=iv.__getitem__)
+    gain = iv[unimodal] - iv[monotone]
+    if gain >= UNIMODAL_MIN_IV_GAIN and gain >= UNIMODAL_MIN_IV_SHARE * iv[monotone]:
+        return unimodal
+    return monotone
+
+
+def choose_trends(
+    characteristics: pd.DataFrame, y_bad: np.ndarray, plan: ColumnPlan, params: ScorecardParams
+) -> dict[str, str]:
+    """The trend imposed on each numerical characteristic of ``plan``.
+
+    A per-characteristic override in ``params.monotonic_trends`` wins over
+    ``params.monotonic_trend``; a characteristic left to ``"auto_explainable"`` gets
+    :func:`choose_trend` on these rows; any other value passes to optbinning as it is.
+    """
+    trends = {}
+    for name in plan.numerical:
+        trend = params.monotonic_trends.get(name, params.monotonic_trend)
+        if trend == EXPLAINABLE_TREND:
+            trend = choose_trend(characteristics[name].to_numpy(), y_bad, params)
+        trends[name] = trend
+    return trends
+
+
+def build_scorecard(
+    plan: ColumnPlan, params: ScorecardParams, trends: Mapping[str, str] | None = None
+) -> Scorecard:
+    """An unfitted optbinning ``Scorecard`` configured from ``params``.
+
+    ``trends`` (from :func:`choose_trends`) gives each numerical characteristic its trend; it
+    is needed wherever ``params`` leaves a characteristic to ``"auto_explainable"``, which only
+    the training rows can resolve.
+    """
     fit_params: dict[str, dict[str, Any]] = {}
     for name in plan.numerical:
-        fit_params[name] = {
-            "monotonic_trend": params.monotonic_trends.get(name, params.monotonic_trend)
-        }
+        trend = (trends or {}).get(name) or params.monotonic_trends.get(
+            name, params.monotonic_trend)
+        if trend == EXPLAINABLE_TREND:
+            raise ValueError(f"{name}: the {EXPLAINABLE_TREND!r} trend is chosen from the "
+                             "training rows; pass trends=choose_trends(...)")
+        fit_params[name] = {"monotonic_trend": trend}
     for name in plan.categorical:
         fit_params[name] = {"min_prebin_size": params.categorical_min_prebin_size}
     selection = {"iv": {"min": params.min_iv}} if params.min_iv > 0 else None
     process = BinningProcess(
         variable_names=plan.features,
         categorical_variables=list(plan.categorical),
-        max_n_prebins=params.max_n_prebins,
-        min_prebin_size=params.min_prebin_size,
-        min_bin_size=params.min_bin_size,
         selection_criteria=selection,
-        special_codes=list(params.special_codes) or None,
         binning_fit_params=fit_params,
+        **_binning_options(params),
     )
     estimator = LogisticRegression(
         C=params.regularisation_c, class_weight=params.class_weight, max_iter=1000
@@ -160,9 +271,13 @@ def build_scorecard(plan: ColumnPlan, params: ScorecardParams) -> Scorecard:
 
 
 def _fit_once(
-    characteristics: pd.DataFrame, y_bad: np.ndarray, plan: ColumnPlan, params: ScorecardParams
+    characteristics: pd.DataFrame,
+    y_bad: np.ndarray,
+    plan: ColumnPlan,
+    params: ScorecardParams,
+    trends: Mapping[str, str],
 ) -> Scorecard:
-    scorecard = build_scorecard(plan, params)
+    scorecard = build_scorecard(plan, params, trends)
     with warnings.catch_warnings():
         # optbinning takes log(0) for empty Special/Missing bins before masking them to WoE 0;
         # the masked value is what is used, so numpy's divide warning says nothing here.
@@ -181,12 +296,15 @@ def fit_scorecard(
 ) -> Scorecard:
     """Fit a scorecard whose points never reward the riskier bin of a characteristic.
 
-    A characteristic whose coefficient comes out with the wrong sign (points rising with the
-    bad rate, a sign of collinearity) is dropped and the scorecard refit. Special and Missing
-    bins keep their observed (empirical) WoE.
+    Numerical characteristics' trends are chosen on these rows first (:func:`choose_trends`),
+    so cross-validation folds choose theirs without seeing their test rows. A characteristic
+    whose coefficient comes out with the wrong sign (points rising with the bad rate, a sign of
+    collinearity) is dropped and the scorecard refit. Special and Missing bins keep their
+    observed (empirical) WoE.
     """
+    trends = choose_trends(characteristics, y_bad, plan, params)
     while True:
-        scorecard = _fit_once(characteristics, y_bad, plan, params)
+        scorecard = _fit_once(characteristics, y_bad, plan, params, trends)
         selected = scorecard.binning_process_.get_support(names=True)
         coefficients = np.ravel(scorecard.estimator_.coef_)
         # WoE rises as the bad rate falls, so a sound coefficient on it is negative.
@@ -331,6 +449,7 @@ def train_scorecard(
             "target": target,
             "bad_value": _json_scalar(bad_value),
             "protected": list(plan.protected),
+            "trends": fitted_trends(final, plan),
         },
     )
     summary = final.binning_process_.summary().set_index("name")
@@ -356,6 +475,9 @@ def train_scorecard(
         oof_predictions=oof,
         params=params,
         estimator=final,
+        # What drift checks compare live applications with: the deployed scorecard's bins on
+        # the rows it was developed on (all of them).
+        monitoring_baseline=monitoring_baseline(final, compiled, characteristics, y_bad),
     )
 
 

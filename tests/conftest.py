@@ -41,17 +41,38 @@ class SeedUser:
     role: Role
 
 
-def _seed(url: str) -> None:
+def _seed(url: str, training=None) -> None:  # type: ignore[no-untyped-def]
+    """Migrate ``url`` and create one user per role; with ``training``, also take the bundled
+    model and policy through the lifecycle to champion (validated by the model validator, its
+    report attached; approved and promoted by the admin), as ``active_model`` wants them."""
+    from app.config import get_settings
     from app.db import build_engine, session_scope
     from app.migrations import upgrade
+    from app.scoring import lifecycle, service
+    from app.scoring.states import RegistryStatus
     from app.users.service import create_user
+    from risk_models.default_model import PROTECTED, TARGET
 
     upgrade(url)
     engine = build_engine(url)
     with session_scope(engine) as session:
+        people = {}
         for role in Role:
-            create_user(session, Principal.system("test-setup"), username=role.value.replace(
+            user = create_user(session, Principal.system("test-setup"), username=role.value.replace(
                 "_", "-"), password=TEST_PASSWORD, role=role)
+            people[role] = Principal("user", str(user.id), role, user.username, user.id)
+        if training is not None:
+            result, policy = training
+            model = service.register_model(session, Principal.system("test-setup"), result,
+                                           data_name="german_credit.csv", target=TARGET,
+                                           protected=list(PROTECTED))
+            service.register_policy(session, Principal.system("test-setup"), policy.to_dict())
+            for kind, version in (("model", model.version), ("policy", policy.version)):
+                lifecycle.validate(session, get_settings(), people[Role.MODEL_VALIDATOR], kind,
+                                   version, "test setup")
+                lifecycle.approve(session, people[Role.ADMIN], kind, version, "test setup")
+                lifecycle.promote(session, people[Role.ADMIN], kind, version,
+                                  RegistryStatus.CHAMPION, "test setup")
     engine.dispose()
 
 
@@ -63,30 +84,52 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def sqlite_model_template(tmp_path_factory: pytest.TempPathFactory, default_training) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("template") / "template-model.db"
+    _seed(f"sqlite:///{path}", default_training)
+    return path
+
+
+def _postgres_template(training=None) -> Iterator[str]:  # type: ignore[no-untyped-def]
     if not POSTGRES_URL:
         pytest.skip("RISKDESK_TEST_POSTGRES_URL is not set")
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"riskdesk_tpl_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    _seed(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    _seed(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False),
+          training)
     yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    yield from _postgres_template()
+
+
+@pytest.fixture(scope="session")
+def postgres_model_template(default_training) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    yield from _postgres_template(default_training)
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of its own for one test, on each backend."""
+    """A fresh, migrated database of its own for one test, on each backend: with the bundled
+    model champion already when the test asks for ``active_model`` (taking it through the
+    lifecycle, its validation report included, costs seconds: done once per session)."""
+    with_model = "active_model" in request.fixturenames
     if request.param == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
+        template = request.getfixturevalue(
+            "sqlite_model_template" if with_model else "sqlite_template")
         path = tmp_path / "riskdesk.db"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
+    template = request.getfixturevalue(
+        "postgres_model_template" if with_model else "postgres_template")
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
     name = f"riskdesk_t_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
@@ -167,16 +210,19 @@ def default_training():
 
 @pytest.fixture
 def active_model(engine, default_training):  # type: ignore[no-untyped-def]
-    """Register and activate the bundled scorecard and policy in this test's database."""
-    from app.db import session_scope
-    from app.scoring import service
-    from risk_models.default_model import PROTECTED, TARGET
+    """The bundled scorecard and policy, champion in this test's database (its template took
+    them through the lifecycle: see ``_seed``); their versions."""
+    from sqlmodel import Session
+
+    from app.scoring import repository
 
     result, policy = default_training
-    with session_scope(engine) as session:
-        model = service.register_model(session, Principal.system("test-setup"), result,
-                                       data_name="german_credit.csv", target=TARGET,
-                                       protected=list(PROTECTED), activate=True)
-        service.register_policy(session, Principal.system("test-setup"), policy.to_dict(),
-                                activate=True)
+    with Session(engine) as session:
+        model = repository.champion_model(session)
+        assert model is not None and model.artifact_sha256 == result.artifact_sha256
         return model.version, policy
+
+
+def as_principal(user: SeedUser) -> Principal:
+    """The principal of a seeded user, as the service builds it for a signed-in request."""
+    return Principal("user", str(user.id), user.role, user.username, user.id)

@@ -36,7 +36,8 @@ from app.models import (
 from app.notices import service as notices_service
 from app.reviews import service as reviews
 from app.reviews.states import ApprovalState, CaseKind
-from app.scoring.service import LoadedModel, load_active, load_policy_version
+from app.scoring import shadow
+from app.scoring.service import LoadedModel, load_in_use, load_policy_version
 from app.screening import service as screening_service
 from app.subjects import service as subjects
 from compliance.fairness import age_band_on
@@ -135,12 +136,17 @@ def submit(session: Session, settings: Settings, actor: Principal,
     # and ours is the one the decision reads and the inputs keep (so a replay reads it too).
     screening = screening_service.screen_application(session, settings, body)
     body = _with_screening_status(body, screening)
-    model, policy = load_active(session)
+    in_use = load_in_use(session)
+    model, policy = in_use.model, in_use.policy
     catalog = reason_catalog(session)
     now = datetime.now(UTC)
     as_of = now.date()
     inputs = body.inputs(as_of=as_of, minimum_age=policy.minimum_age)
     record = decide(inputs, model, policy, catalog, as_of)
+    # Made only once the champion has decided, from the same inputs, and kept apart from
+    # everything the decision is answered and proven from.
+    shadow_record = (None if in_use.shadow is None
+                     else shadow.shadow_record(inputs, *in_use.shadow, catalog, as_of))
 
     kyc = body.kyc
     national_id_digest = (None if kyc.national_id is None
@@ -194,6 +200,10 @@ def submit(session: Session, settings: Settings, actor: Principal,
         "adverse_action": stored["adverse_action"],
         "reason_catalog_version": catalog.version, "record": stored},
         {"record": as_json["record"]})
+    shadow.store_scored(session, application.id, model.version, record, now)
+    if shadow_record is not None and in_use.shadow is not None:
+        shadow.store_shadows(session, [shadow.shadow_row(
+            application.id, row.id, now, *in_use.shadow, shadow_record, shadow.LIVE, now)])
     notices = notices_service.open_for(session, actor, row, now)
     append_event(session, actor, "application.decided", "application", application.id, {
         "decision_id": row.id, "outcome": record.outcome, "risk_tier": record.risk_tier,

@@ -90,10 +90,12 @@ TRACKED: tuple[TrackedTable, ...] = (
     TrackedTable(ScoringModel, (
         "id", "version", "status", "trained_by", "trained_at", "activated_at", "data_sha256",
         "data_name", "target", "protected_columns", "params", "metrics", "artifact",
-        "artifact_sha256", "validation"), legacy_key="version"),
+        "artifact_sha256", "validation", "validated_by", "validated_at", "validation_report_id",
+        "approved_by", "approved_at"), legacy_key="version"),
     TrackedTable(DecisionPolicy, (
-        "id", "version", "status", "created_by", "created_at", "body", "sha256"),
-        legacy_key="version"),
+        "id", "version", "status", "created_by", "created_at", "body", "sha256",
+        "activated_at", "validated_by", "validated_at", "validation_report_id", "approved_by",
+        "approved_at"), legacy_key="version"),
     TrackedTable(FairnessAudit, (
         "id", "created_at", "created_by", "created_by_role", "source", "model_version",
         "policy_version", "date_from", "date_to", "parameters", "result", "sha256", "audited",

@@ -36,10 +36,16 @@ class Action(StrEnum):
     NOTICE_READ = "notice.read"
     NOTICE_SEND = "notice.send"
     MODEL_READ = "model.read"
-    MODEL_ACTIVATE = "model.activate"
+    MODEL_VALIDATE = "model.validate"
+    MODEL_APPROVE = "model.approve"
+    MODEL_PROMOTE = "model.promote"
+    MODEL_RETIRE = "model.retire"
     POLICY_READ = "policy.read"
     POLICY_CREATE = "policy.create"
-    POLICY_ACTIVATE = "policy.activate"
+    MONITORING_READ = "monitoring.read"
+    MONITORING_RUN = "monitoring.run"
+    DRIFT_ACKNOWLEDGE = "drift.acknowledge"
+    OUTCOME_LOAD = "outcome.load"
     FAIRNESS_RUN = "fairness.run"
     FAIRNESS_READ = "fairness.read"
     REPORT_CREATE = "report.create"
@@ -61,7 +67,7 @@ class Action(StrEnum):
 
 _LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
                            Role.AUDITOR, Role.ADMIN)
-_LEAD = Role.UNDERWRITING_LEAD
+_LEAD, _MV = Role.UNDERWRITING_LEAD, Role.MODEL_VALIDATOR
 
 # Auditors read and never change anything. Admins administer accounts, models and policies but
 # see none of the compliance work (separation of duties): reports hold applicants' names and
@@ -81,15 +87,26 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.APPLICATION_TRAIL: frozenset({_AU, _CO}),
     Action.NOTICE_READ: frozenset({_LO, _CO, _AU}),
     Action.NOTICE_SEND: frozenset({_LO, _CO}),
-    Action.MODEL_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD}),
-    Action.MODEL_ACTIVATE: frozenset({_AD}),
-    Action.POLICY_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD}),
+    # Models and policies (app.scoring.lifecycle): a model validator validates, a second person
+    # (another validator or an admin, never whoever built or validated it) approves, an admin
+    # puts it in use or rolls back; a validator may retire what fails validation.
+    Action.MODEL_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD, _MV}),
+    Action.MODEL_VALIDATE: frozenset({_MV}),
+    Action.MODEL_APPROVE: frozenset({_MV, _AD}),
+    Action.MODEL_PROMOTE: frozenset({_AD}),
+    Action.MODEL_RETIRE: frozenset({_AD, _MV}),
+    Action.POLICY_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD, _MV}),
     Action.POLICY_CREATE: frozenset({_AD}),
-    Action.POLICY_ACTIVATE: frozenset({_AD}),
+    # Watching models in use: champion against challenger, drift and its alerts (acknowledged
+    # by the model's owners), back-tests against observed outcomes, which servicing loads.
+    Action.MONITORING_READ: frozenset({_MV, _CO, _AU, _AD, _LEAD}),
+    Action.MONITORING_RUN: frozenset({_MV, _CO, _AD}),
+    Action.DRIFT_ACKNOWLEDGE: frozenset({_MV, _AD}),
+    Action.OUTCOME_LOAD: frozenset({_AD, _MV}),
     Action.FAIRNESS_RUN: frozenset({_CO}),
     Action.FAIRNESS_READ: frozenset({_CO, _AU}),
-    Action.REPORT_CREATE: frozenset({_CO, _LO}),
-    Action.REPORT_READ: frozenset({_CO, _AU, _LO, _UW, _LEAD}),
+    Action.REPORT_CREATE: frozenset({_CO, _LO, _MV}),
+    Action.REPORT_READ: frozenset({_CO, _AU, _LO, _UW, _LEAD, _MV}),
     # Proving a report against the ledger is the examiner's and the compliance officer's work.
     Action.REPORT_VERIFY: frozenset({_CO, _AU}),
     # Data subjects: their state is no personal data; finding one is a search by personal data,

@@ -9,6 +9,9 @@ class Role(StrEnum):
     # Supervises the review queue: reassigns cases, and decides and checks like an underwriter.
     UNDERWRITING_LEAD = "underwriting_lead"
     COMPLIANCE_OFFICER = "compliance_officer"
+    # Validates models and policies independently of whoever built them, and watches them in
+    # use: drift, back-tests, champion against challenger.
+    MODEL_VALIDATOR = "model_validator"
     AUDITOR = "auditor"
     ADMIN = "admin"
 

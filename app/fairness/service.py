@@ -225,7 +225,7 @@ def resolve_policy(session: Session, version: str | None) -> DecisionPolicy:
         if policy is None:
             raise NotFound(f"no policy version {version!r}", code="policy_not_found")
         return policy
-    policy = registry.active_policy(session)
+    policy = registry.champion_policy(session)
     if policy is None:
         raise Conflict("no decision policy is active, so validation scores cannot be turned "
                        "into approvals; name a policy_version", code="no_active_policy")

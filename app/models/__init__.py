@@ -10,8 +10,18 @@ from app.models.applications import (
 )
 from app.models.audit import AuditEvent
 from app.models.compliance import FairnessAudit, Report
+from app.models.monitoring import (
+    Backtest,
+    DriftAlert,
+    DriftCheck,
+    JobRun,
+    LoanOutcome,
+    OutcomeLoad,
+    ScoredCharacteristic,
+    ShadowDecision,
+)
 from app.models.reviews import CaseNote, FourEyesApproval, ReviewCase
-from app.models.scoring import DecisionPolicy, ScoringModel
+from app.models.scoring import DecisionPolicy, RegistryTransition, ScoringModel
 from app.models.screening import (
     Rescreen,
     Screening,
@@ -24,8 +34,10 @@ from app.models.users import ApiKey, LoginAttempt, User
 
 __all__ = [
     "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
-    "CaseNote", "DataSubject", "Decision", "DecisionPolicy", "ErasureRequest", "FairnessAudit",
-    "FourEyesApproval", "LoginAttempt", "NoticeObligation", "ReasonCatalogVersion", "Report",
-    "Rescreen", "ReviewCase", "Screening", "ScreeningDisposition", "ScreeningList",
-    "ScreeningListEntry", "ScoringModel", "User",
+    "Backtest", "CaseNote", "DataSubject", "Decision", "DecisionPolicy", "DriftAlert",
+    "DriftCheck", "ErasureRequest", "FairnessAudit", "FourEyesApproval", "JobRun",
+    "LoanOutcome", "LoginAttempt", "NoticeObligation", "OutcomeLoad", "ReasonCatalogVersion",
+    "RegistryTransition", "Report", "Rescreen", "ReviewCase", "ScoredCharacteristic",
+    "Screening", "ScreeningDisposition", "ScreeningList", "ScreeningListEntry", "ScoringModel",
+    "ShadowDecision", "User",
 ]

@@ -29,6 +29,8 @@ def check_may_create(actor: Principal, kind: ReportKind) -> None:
         return
     if actor.role == Role.LOAN_OFFICER and kind == ReportKind.ADVERSE_ACTION:
         return
+    if actor.role == Role.MODEL_VALIDATOR and kind == ReportKind.MODEL_VALIDATION:
+        return
     raise Forbidden(f"the {actor.role} role may not create {kind} reports",
                     code="report_kind_not_allowed")
 
@@ -39,6 +41,8 @@ def visible_kinds(actor: Principal) -> tuple[str, ...] | None:
         return None
     if actor.role in (Role.UNDERWRITER, Role.UNDERWRITING_LEAD, Role.LOAN_OFFICER):
         return (ReportKind.ADVERSE_ACTION.value,)
+    if actor.role == Role.MODEL_VALIDATOR:
+        return (ReportKind.MODEL_VALIDATION.value,)
     return ()
 
 

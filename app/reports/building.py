@@ -10,7 +10,7 @@ ledger up to that head, and its checkpoint signs that head at the creation time.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -20,6 +20,7 @@ from app.auth.scope import check_own_application
 from app.config import Settings
 from app.errors import Conflict
 from app.fairness import service as fairness
+from app.outcomes import repository as outcomes
 from app.reports import manifests, repository
 from app.reports.inputs.adverse_action import (
     adverse_action_input,
@@ -30,6 +31,7 @@ from app.reports.inputs.adverse_action import (
 from app.reports.inputs.compliance_report import compliance_input
 from app.reports.inputs.model_validation import model_validation_input
 from app.reports.schemas import PARAMETERS, ReportCreate, ReportKind
+from app.scoring import comparison
 from compliance.reports import LedgerHead
 
 # Bootstrap settings of the audits inside reports: fixed, so a report rebuilds identically.
@@ -70,7 +72,11 @@ def provenance(session: Session, kind: ReportKind, parameters: dict[str, Any],
                  "reason_catalog_version": decision.reason_catalog_version}, None)
     if kind == ReportKind.MODEL_VALIDATION:
         return ({"model_version": parameters["model_version"],
-                 "policy_version": parameters["policy_version"]}, None)
+                 "policy_version": parameters["policy_version"],
+                 **({"backtest_id": parameters["backtest_id"]}
+                    if "backtest_id" in parameters else {}),
+                 **({"comparison": parameters["comparison"]}
+                    if "comparison" in parameters else {})}, None)
     start, end = fairness.period_bounds(date.fromisoformat(parameters["date_from"]),
                                         date.fromisoformat(parameters["date_to"]))
     rows = repository.period_decisions(session, start, end)
@@ -96,8 +102,14 @@ def resolve_parameters(session: Session, actor: Principal, body: ReportCreate) -
             policy_version: str | None = fairness.resolve_policy(session, None).version
         except Conflict:
             policy_version = None
+        # The newest back-test, pinned by id: a later one never changes what this report shows.
+        backtest = outcomes.newest_backtest(session, model.version)
         return {"model_version": model.version, "policy_version": policy_version,
-                "fairness": dict(REPORT_AUDIT)}
+                "fairness": dict(REPORT_AUDIT),
+                "backtest_id": None if backtest is None else backtest.id,
+                # Its shadow decisions beside the champion's, pinned to what is stored now.
+                "comparison": comparison.report_pin(session, model.version,
+                                                    datetime.now(UTC))}
     return {"date_from": given["date_from"].isoformat(), "date_to": given["date_to"].isoformat(),
             "prepared_by": actor.actor_id, "prepared_role": str(actor.role),
             "fairness": {**REPORT_AUDIT,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import literal, union_all
+from sqlalchemy import literal, or_, union_all
 from sqlmodel import Session, col, select
 
 from app.models import DecisionPolicy, ScoringModel
@@ -11,18 +11,22 @@ from app.scoring.states import RegistryStatus
 from app.statements import Prepared
 
 _models, _policies = table_of(ScoringModel), table_of(DecisionPolicy)
-# What is active, model and policy, in one statement: every decision asks.
-_ACTIVE_REFS = Prepared(union_all(
-    select(literal("model"), _models.c.version, _models.c.artifact_sha256)
-    .where(_models.c.status == RegistryStatus.ACTIVE),
-    select(literal("policy"), _policies.c.version, _policies.c.sha256)
-    .where(_policies.c.status == RegistryStatus.ACTIVE)))
+# What is in use, champion and challenger, model and policy, in one statement: every decision
+# asks. (Two comparisons, not IN: a prepared statement binds no expanding list.)
+_IN_USE_REFS = Prepared(union_all(*(
+    select(literal(kind), table.c.status, table.c.version, digest)
+    .where(or_(table.c.status == RegistryStatus.CHAMPION,
+               table.c.status == RegistryStatus.CHALLENGER))
+    for kind, table, digest in (("model", _models, _models.c.artifact_sha256),
+                                ("policy", _policies, _policies.c.sha256)))))
 
 
-def active_refs(session: Session) -> dict[str, tuple[str, str]]:
-    """``{"model": (version, artifact_sha256), "policy": (version, sha256)}`` of the active
-    versions (a key is missing when none is active), without loading their large texts."""
-    return {kind: (version, sha256) for kind, version, sha256 in _ACTIVE_REFS.run(session)}
+def in_use_refs(session: Session) -> dict[tuple[str, str], tuple[str, str]]:
+    """``{("model", "champion"): (version, artifact_sha256), ("policy", "champion"): (version,
+    sha256), ...}`` for the champions and challengers (a key is missing when there is none),
+    without loading their large texts."""
+    return {(kind, status): (version, sha256)
+            for kind, status, version, sha256 in _IN_USE_REFS.run(session)}
 
 
 def artifact_of(session: Session, version: str) -> str | None:
@@ -30,9 +34,13 @@ def artifact_of(session: Session, version: str) -> str | None:
                         .where(ScoringModel.version == version)).first()
 
 
-def active_model(session: Session) -> ScoringModel | None:
-    return session.exec(select(ScoringModel)
-                        .where(ScoringModel.status == RegistryStatus.ACTIVE)).first()
+def model_in(session: Session, status: RegistryStatus) -> ScoringModel | None:
+    """The model in ``status`` (the champion or the challenger: one at most each)."""
+    return session.exec(select(ScoringModel).where(ScoringModel.status == status)).first()
+
+
+def champion_model(session: Session) -> ScoringModel | None:
+    return model_in(session, RegistryStatus.CHAMPION)
 
 
 def model_by_version(session: Session, version: str) -> ScoringModel | None:
@@ -44,9 +52,12 @@ def list_models(session: Session) -> list[ScoringModel]:
                              .order_by(col(ScoringModel.trained_at).desc())).all())
 
 
-def active_policy(session: Session) -> DecisionPolicy | None:
-    return session.exec(select(DecisionPolicy)
-                        .where(DecisionPolicy.status == RegistryStatus.ACTIVE)).first()
+def policy_in(session: Session, status: RegistryStatus) -> DecisionPolicy | None:
+    return session.exec(select(DecisionPolicy).where(DecisionPolicy.status == status)).first()
+
+
+def champion_policy(session: Session) -> DecisionPolicy | None:
+    return policy_in(session, RegistryStatus.CHAMPION)
 
 
 def policy_by_version(session: Session, version: str) -> DecisionPolicy | None:

@@ -20,7 +20,7 @@ from app.audit.service import append_event
 from app.auth.principal import Principal
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.models import DecisionPolicy, ScoringModel
-from app.scoring import repository
+from app.scoring import lifecycle, repository
 from app.scoring.states import RegistryStatus
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.artifact import CompiledScorecard
@@ -45,13 +45,16 @@ def validation_record(result: TrainingResult) -> dict[str, Any]:
     """What validation reports and model fairness audits need, as stored with the model.
 
     ``oof`` holds the out-of-fold predictions column by column (``y_bad``,
-    ``probability_of_default``, ``score``, ``fold`` and each protected column's raw values).
+    ``probability_of_default``, ``score``, ``fold`` and each protected column's raw values);
+    ``monitoring_baseline`` what drift checks compare live applications with (app.drift).
     """
     oof = result.oof_predictions
+    baseline = result.monitoring_baseline
     return _json_safe({
         "binning_tables": result.binning_tables,
         "iv_by_characteristic": result.iv_by_characteristic,
         "oof": {column: oof[column].tolist() for column in oof.columns},
+        **({"monitoring_baseline": baseline.to_dict()} if baseline is not None else {}),
     })
 
 
@@ -60,14 +63,14 @@ def model_version_for(result: TrainingResult, trained_at: datetime) -> str:
 
 
 def register_model(session: Session, actor: Principal, result: TrainingResult, *,
-                   data_name: str, target: str, protected: list[str],
-                   activate: bool) -> ScoringModel:
-    """Store a trained scorecard in the registry (and activate it); a ledger event each."""
+                   data_name: str, target: str, protected: list[str]) -> ScoringModel:
+    """Store a trained scorecard in the registry as a draft, with its ledger event. A draft
+    decides nothing: it is validated, approved and promoted first (app.scoring.lifecycle)."""
     artifact = result.compiled.to_json().decode()
     sha = result.compiled.artifact_sha256
     trained_at = datetime.now(UTC)
     model = ScoringModel(
-        version=model_version_for(result, trained_at), status=RegistryStatus.CANDIDATE,
+        version=model_version_for(result, trained_at), status=RegistryStatus.DRAFT,
         trained_by=actor.actor_id, trained_at=trained_at, data_sha256=result.data_sha256,
         data_name=data_name[:200], target=target, protected_columns=json.dumps(protected),
         params=canonical_json(_json_safe(result.params.to_dict())),
@@ -78,44 +81,14 @@ def register_model(session: Session, actor: Principal, result: TrainingResult, *
     append_event(session, actor, "model.trained", "model", model.version, {
         "artifact_sha256": sha, "data_sha256": result.data_sha256,
         "cv_auc": round(float(result.metrics["cv_auc"]), 6), "features": result.features,
-        "protected_columns": protected}, rows=(model,))
-    if activate:
-        activate_model(session, actor, model.version)
+        "protected_columns": protected, "status": model.status}, rows=(model,))
+    lifecycle.record_transition(session, actor, "model", model.version, None,
+                                RegistryStatus.DRAFT, "registered by training")
     return model
 
 
-def _switch_active(session: Session, row: ScoringModel | DecisionPolicy,
-                   previous: ScoringModel | DecisionPolicy | None) -> None:
-    """Retire ``previous`` before activating ``row``: one active version at every statement."""
-    if previous is not None:
-        previous.status = RegistryStatus.RETIRED
-        session.add(previous)
-        session.flush()
-    row.status = RegistryStatus.ACTIVE
-    session.add(row)
-    session.flush()
-
-
-def activate_model(session: Session, actor: Principal, version: str) -> ScoringModel:
-    """Make ``version`` the model that scores new applications; the previous one retires."""
-    model = repository.model_by_version(session, version)
-    if model is None:
-        raise NotFound(f"no model version {version!r}", code="model_not_found")
-    if model.status == RegistryStatus.ACTIVE:
-        return model
-    previous = repository.active_model(session)
-    model.activated_at = datetime.now(UTC)
-    _switch_active(session, model, previous)
-    append_event(session, actor, "model.activated", "model", version, {
-        "artifact_sha256": model.artifact_sha256,
-        "previous_version": previous.version if previous else None},
-        rows=(model, previous))
-    return model
-
-
-def register_policy(session: Session, actor: Principal, body: dict[str, Any], *,
-                    activate: bool) -> DecisionPolicy:
-    """Store a policy version (its JSON canonicalised and hashed) and optionally activate it."""
+def register_policy(session: Session, actor: Principal, body: dict[str, Any]) -> DecisionPolicy:
+    """Store a policy version (its JSON canonicalised and hashed) as a draft."""
     version = str(body.get("version") or "")
     if not version:
         raise Conflict("a policy needs a version", code="policy_version_missing")
@@ -123,29 +96,14 @@ def register_policy(session: Session, actor: Principal, body: dict[str, Any], *,
         raise Conflict(f"policy version {version!r} exists already; versions are immutable",
                        code="policy_version_exists")
     text = canonical_json(body)
-    policy = DecisionPolicy(version=version, status=RegistryStatus.CANDIDATE,
+    policy = DecisionPolicy(version=version, status=RegistryStatus.DRAFT,
                             created_by=actor.actor_id, body=text, sha256=sha256_hex(text))
     session.add(policy)
     session.flush()
-    append_event(session, actor, "policy.created", "policy", version, {"sha256": policy.sha256},
-                 rows=(policy,))
-    if activate:
-        activate_policy(session, actor, version)
-    return policy
-
-
-def activate_policy(session: Session, actor: Principal, version: str) -> DecisionPolicy:
-    """Make ``version`` the policy new applications are decided under."""
-    policy = repository.policy_by_version(session, version)
-    if policy is None:
-        raise NotFound(f"no policy version {version!r}", code="policy_not_found")
-    if policy.status == RegistryStatus.ACTIVE:
-        return policy
-    previous = repository.active_policy(session)
-    _switch_active(session, policy, previous)
-    append_event(session, actor, "policy.activated", "policy", version, {
-        "sha256": policy.sha256, "previous_version": previous.version if previous else None},
-        rows=(policy, previous))
+    append_event(session, actor, "policy.created", "policy", version, {
+        "sha256": policy.sha256, "status": policy.status}, rows=(policy,))
+    lifecycle.record_transition(session, actor, "policy", version, None, RegistryStatus.DRAFT,
+                                "registered")
     return policy
 
 
@@ -181,28 +139,62 @@ def _loaded(version: str, artifact_sha256: str, artifact: Callable[[], str]) -> 
     return LoadedModel(version, artifact_sha256, *cached)
 
 
-def load_active(session: Session) -> tuple[LoadedModel, Policy]:
-    """The active scorecard and policy, parsed once per process and checked against their
-    digests.
+@dataclass(frozen=True)
+class InUse:
+    """What decides new applications (the champion model and policy) and what scores them in
+    shadow beside it (a challenger model or policy, or none)."""
 
-    Each call asks the database, in one statement, which versions are active (so an activation
+    model: LoadedModel
+    policy: Policy
+    shadow: tuple[LoadedModel, Policy] | None
+
+
+def load_in_use(session: Session) -> InUse:
+    """The champion scorecard and policy, and the challenger pair when there is a challenger,
+    parsed once per process and checked against their digests.
+
+    Each call asks the database, in one statement, which versions are in use (so a promotion
     takes effect at once in every process), but reads an artifact or a policy body only when
     this process has not parsed it yet.
     """
-    refs = repository.active_refs(session)
-    if "policy" not in refs:
-        raise ServiceUnavailable("no decision policy is active; train a model with "
-                                 "`riskdesk train` (or run `make demo`)", code="no_active_policy")
-    if "model" not in refs:
+    refs = repository.in_use_refs(session)
+    champion_policy = refs.get(("policy", RegistryStatus.CHAMPION))
+    champion_model = refs.get(("model", RegistryStatus.CHAMPION))
+    if champion_policy is None:
         raise ServiceUnavailable(
-            "no scoring model is active; train one with `riskdesk train` (or run `make demo`)",
+            "no decision policy is champion; train a model with `riskdesk train`, take it "
+            "through validation and approval (`riskdesk models`), or run `make demo`",
+            code="no_active_policy")
+    if champion_model is None:
+        raise ServiceUnavailable(
+            "no scoring model is champion; train one with `riskdesk train`, take it through "
+            "validation and approval (`riskdesk models`), or run `make demo`",
             code="no_active_model")
-    policy_version, policy_sha256 = refs["policy"]
-    policy = _policies.get(policy_sha256) or load_policy_version(session, policy_version)
-    version, artifact_sha256 = refs["model"]
-    model = _loaded(version, artifact_sha256,
-                    lambda: repository.artifact_of(session, version) or "")
-    return model, policy
+    model = _model_of(session, *champion_model)
+    policy = _policy_of(session, *champion_policy)
+    challenger_model = refs.get(("model", RegistryStatus.CHALLENGER))
+    challenger_policy = refs.get(("policy", RegistryStatus.CHALLENGER))
+    shadow = None
+    if challenger_model is not None or challenger_policy is not None:
+        shadow = (model if challenger_model is None else _model_of(session, *challenger_model),
+                  policy if challenger_policy is None
+                  else _policy_of(session, *challenger_policy))
+    return InUse(model, policy, shadow)
+
+
+def load_active(session: Session) -> tuple[LoadedModel, Policy]:
+    """The champion scorecard and policy (see :func:`load_in_use`)."""
+    in_use = load_in_use(session)
+    return in_use.model, in_use.policy
+
+
+def _model_of(session: Session, version: str, artifact_sha256: str) -> LoadedModel:
+    return _loaded(version, artifact_sha256,
+                   lambda: repository.artifact_of(session, version) or "")
+
+
+def _policy_of(session: Session, version: str, sha256: str) -> Policy:
+    return _policies.get(sha256) or load_policy_version(session, version)
 
 
 def load_model_by_version(session: Session, version: str) -> LoadedModel:

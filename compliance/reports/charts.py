@@ -95,6 +95,7 @@ def score_distribution_figure(
         axes.set_xlabel("Score (points)")
         axes.set_ylabel("Share of outcome group")
         axes.set_title("Score distribution by outcome")
-        axes.legend()
+        # A fixed place: "best" searches the data for room, and warns when that search is slow.
+        axes.legend(loc="upper left")
         figure.tight_layout()
     return figure

@@ -2,8 +2,9 @@
 
 Covers purpose, data and method, binning tables with the counter-intuitive bins, performance
 with charts and a benchmark against other methods on the same folds, stability between the
-development and hold-out samples, the fairness audit of the validation data, the sensitivity of
-the outcome mix to the cut-offs, limitations, the monitoring plan and the sign-off block.
+development and hold-out samples, the back-test against observed outcomes, the fairness audit
+of the validation data, the sensitivity of the outcome mix to the cut-offs, limitations, the
+monitoring plan and the sign-off block.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
 from compliance.monitoring import STABILITY_ACT, STABILITY_WARN, MonitoringItem
+from compliance.reports.backtesting_section import Backtesting, backtesting_flowables
 from compliance.reports.charts import roc_figure, score_distribution_figure
 from compliance.reports.common import (
     CONTENT_WIDTH,
@@ -37,6 +39,7 @@ from compliance.reports.common import (
     mono_lines,
     para,
 )
+from compliance.reports.comparison_section import Comparison, comparison_flowables
 from compliance.reports.fairness_section import fairness_flowables
 from compliance.reports.summaries import CalibrationRow, calibration_table
 from risk_models.evaluation import bootstrap_intervals, ks_statistic, roc_auc
@@ -207,6 +210,12 @@ class ModelValidationInput:
     # Whether the bins were checked against expectations at all (a model of characteristics
     # with no recorded expectation was not).
     expectations_version: str | None = None
+    # The back-test the report was made with (or that none had been run); None for a report
+    # made before back-testing, which has no such section.
+    backtesting: Backtesting | None = None
+    # The model's shadow decisions beside the champion's (or that it never ran in shadow);
+    # None for a report made before comparisons, which has no such section.
+    comparison: Comparison | None = None
 
     def __post_init__(self) -> None:
         lengths = {len(self.y_bad), len(self.score), len(self.probability_of_default)}
@@ -228,30 +237,29 @@ def build_model_validation_report(report: ModelValidationInput,
     bytes
         The PDF, identical for identical input.
     """
+    sections: list[tuple[str, list[Flowable]]] = [
+        ("Purpose and data", [*_purpose_and_data(report), *_method(report.method)]),
+        ("Characteristics and binning", [*_characteristics(report.characteristics),
+                                         *_counter_intuitive(report)]),
+        ("Performance", [*_performance(report), *_benchmarks(report.benchmarks)]),
+        ("Stability", _stability(report.stability)),
+        # Reports made before back-testing existed have no such section, and rebuild without.
+        *([("Back-testing against observed outcomes", backtesting_flowables(report.backtesting))]
+          if report.backtesting is not None else []),
+        *([("Champion against challenger", comparison_flowables(report.comparison))]
+          if report.comparison is not None else []),
+        ("Fairness audit of the validation data", fairness_flowables(report.fairness_audit)),
+        ("Sensitivity of the outcome mix to the cut-offs", _sensitivity(report)),
+        ("Limitations", _limitations(report.limitations)),
+        ("Ongoing monitoring plan", _monitoring(report.monitoring_plan)),
+    ]
     story: list[Flowable] = [
         para(f"{KIND}: {report.model_name} {report.model_version}", "title"),
         para(f"Generated {fmt_datetime(report.generated_at)}", "subtitle"),
-        para("1. Purpose and data", "h1"),
-        *_purpose_and_data(report),
-        *_method(report.method),
-        para("2. Characteristics and binning", "h1"),
-        *_characteristics(report.characteristics),
-        *_counter_intuitive(report),
-        para("3. Performance", "h1"),
-        *_performance(report),
-        *_benchmarks(report.benchmarks),
-        para("4. Stability", "h1"),
-        *_stability(report.stability),
-        para("5. Fairness audit of the validation data", "h1"),
-        *fairness_flowables(report.fairness_audit),
-        para("6. Sensitivity of the outcome mix to the cut-offs", "h1"),
-        *_sensitivity(report),
-        para("7. Limitations", "h1"),
-        *_limitations(report.limitations),
-        para("8. Ongoing monitoring plan", "h1"),
-        *_monitoring(report.monitoring_plan),
-        _sign_off(report),
     ]
+    for number, (title, content) in enumerate(sections, start=1):
+        story += [para(f"{number}. {title}", "h1"), *content]
+    story.append(_sign_off(report, len(sections) + 1))
     return build_pdf(
         story,
         kind=f"{KIND} · {report.model_name} {report.model_version}",
@@ -546,7 +554,7 @@ def _limitations(limitations: Sequence[str]) -> list[Flowable]:
     return [para(f"• {text}", "tight") for text in limitations]
 
 
-def _sign_off(report: ModelValidationInput) -> Flowable:
+def _sign_off(report: ModelValidationInput, number: int) -> Flowable:
     """The governance record as it stands: who signed, or plainly that no one has."""
     rows = [["Role", "Name", "Title", "Date"]]
     for role, who in (
@@ -572,4 +580,4 @@ def _sign_off(report: ModelValidationInput) -> Flowable:
     unsigned = not (report.validated_by.name and report.approved_by.name)
     note = [para("Not yet validated: no independent validation and approval of this model "
                  "version is recorded.", "note")] if unsigned else []
-    return KeepTogether([para("9. Sign-off", "h1"), table, *note])
+    return KeepTogether([para(f"{number}. Sign-off", "h1"), table, *note])

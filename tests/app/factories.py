@@ -149,7 +149,7 @@ def binning_tables(card: CompiledScorecard, n_rows: int) -> dict[str, list[dict[
 
 
 def add_model(session: Session, *, version: str = MODEL_VERSION, n_rows: int = 400,
-              seed: int = 0, status: str = "active") -> ScoringModel:
+              seed: int = 0, status: str = "champion") -> ScoringModel:
     """A registered scorecard with validation data shaped like a German-credit training run."""
     card = scorecard()
     oof = validation_rows(n_rows, seed)
@@ -186,7 +186,7 @@ def policy(version: str = POLICY_VERSION, approve_from: float = APPROVE_FROM,
 
 def add_policy(session: Session, *, version: str = POLICY_VERSION,
                approve_from: float = APPROVE_FROM, decline_below: float = DECLINE_BELOW,
-               status: str = "active") -> DecisionPolicy:
+               status: str = "champion") -> DecisionPolicy:
     body = policy(version, approve_from, decline_below).to_json().decode()
     record = DecisionPolicy(version=version, status=status, created_by="1", body=body,
                             sha256=sha256_hex(body))

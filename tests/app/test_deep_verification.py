@@ -61,8 +61,7 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
         "source": "model", "model_version": active_model[0], "n_boot": 0})
     admin = auth_headers["admin"]
     policy = client.get("/policies/active", headers=admin).json()
-    _post(client, "/policies", admin, {"body": {**policy["body"], "version": "policy-2"},
-                                       "activate": True})
+    _post(client, "/policies", admin, {"body": {**policy["body"], "version": "policy-2"}})
     # A sanctions match disposed of, four-eyes, and a list version loaded.
     screened = _post(client, "/applications", officer, good_application(**{
         "kyc.full_name": "Xhevat Ademi", "kyc.date_of_birth": "1962-12-08"}))

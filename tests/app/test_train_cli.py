@@ -1,4 +1,5 @@
-"""`riskdesk train` on an arbitrary CSV: registered, activated, ledgered, protected columns out."""
+"""`riskdesk train` on an arbitrary CSV: registered as a draft (never in use), ledgered,
+protected columns out."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def loans_csv(tmp_path):
     return path
 
 
-def test_train_registers_activates_and_prints_json(settings_env, engine, loans_csv):
+def test_train_registers_a_draft_and_prints_json(settings_env, engine, loans_csv):
     result = CliRunner().invoke(cli, [
         "train", "--data", str(loans_csv), "--target", "defaulted", "--bad-value", "1",
         "--exclude", "loan_id", "--protected", "gender", "--json"])
@@ -49,12 +50,12 @@ def test_train_registers_activates_and_prints_json(settings_env, engine, loans_c
         model = session.exec(select(ScoringModel)).one()
         policy = session.exec(select(DecisionPolicy)).one()
         actions = [e.action for e in session.exec(select(AuditEvent)).all()]
-    assert (model.version, model.status, policy.status) == (summary["model_version"], "active",
-                                                            "active")
+    assert (model.version, model.status, policy.status) == (summary["model_version"], "draft",
+                                                            "draft")
     assert model.artifact_sha256 == summary["artifact_sha256"]
     assert json.loads(model.protected_columns) == ["gender"]
-    assert {"model.trained", "model.activated", "policy.created", "policy.activated"} <= set(
-        actions)
+    assert {"model.trained", "policy.created"} <= set(actions)
+    assert not [a for a in actions if a.endswith((".promoted", ".activated"))]
 
 
 def test_train_refuses_a_bad_value_absent_from_the_target(settings_env, engine, loans_csv):

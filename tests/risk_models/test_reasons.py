@@ -16,7 +16,7 @@ from risk_models.reasons import (
     principal_reasons,
     round_outwards,
 )
-from risk_models.scorer import CharacteristicScore, ScoreResult
+from risk_models.scorer import CharacteristicScore, CompiledScorer, ScoreResult
 from tests.risk_models.conftest import AS_OF, make_application
 
 EUR = MoneyContext("EUR", DEFAULT_CURRENCIES["EUR"])
@@ -405,6 +405,79 @@ def test_unknown_characteristic_falls_back_to_a_template_naming_the_bin(catalog)
         _result(_scored("utilisation", 10, 40, 0.6, "numerical", band)), catalog
     )[0]
     assert (reason.code, reason.statement) == ("RC-UTILISATION-01", "Utilisation: [0.5, 0.8)")
+
+
+# --- Both sides of a valley (or peak) ------------------------------------------------------------
+
+
+def _amount_scorecard(training_result, woes):
+    """The bundled scorecard with only a credit amount binned < 1000, [1000, 8000), >= 8000 DM,
+    of these WoEs (points = 30 + 20 * WoE)."""
+    regular = [
+        ScorecardBin("< 1000", points=30 + 20 * woes[0], woe=woes[0], upper=1000.0),
+        ScorecardBin("[1000, 8000)", points=30 + 20 * woes[1], woe=woes[1], lower=1000.0,
+                     upper=8000.0),
+        ScorecardBin(">= 8000", points=30 + 20 * woes[2], woe=woes[2], lower=8000.0),
+    ]
+    amount = dataclasses.replace(
+        next(c for c in training_result.compiled.characteristics if c.name == "credit_amount"),
+        bins=(*regular, ScorecardBin("Special", points=30.0, woe=0.0, kind="special"),
+              ScorecardBin("Missing", points=30.0, woe=0.0, kind="missing")),
+        splits=(1000.0, 8000.0),
+    )
+    return dataclasses.replace(training_result.compiled, characteristics=(amount,))
+
+
+def _amount_reasons(scorecard, amount_in_model_unit, catalog):
+    scored = CompiledScorer(scorecard).score_applicant({"credit_amount": amount_in_model_unit})
+    return [(r.code, r.statement)
+            for r in principal_reasons(scored, catalog, money=EUR, scorecard=scorecard)]
+
+
+def test_each_side_of_a_valley_is_a_reason_naming_its_own_range(training_result, catalog):
+    valley = _amount_scorecard(training_result, (-0.6, 0.4, -0.8))
+    # 1000 DM is 511.29 EUR (shown rounded up) and 8000 DM 4090.33 EUR (rounded down).
+    assert _amount_reasons(valley, 500.0, catalog) == [
+        ("RC-AMT-01", "Requested amount below 520 EUR")]
+    assert _amount_reasons(valley, 9000.0, catalog) == [
+        ("RC-AMT-03", "Requested amount of 4,000 EUR or more")]
+    assert _amount_reasons(valley, 3000.0, catalog) == []
+
+
+def test_the_middle_of_a_peak_is_a_reason_naming_its_range_and_the_sides_are_not(
+    training_result, catalog
+):
+    peak = _amount_scorecard(training_result, (0.5, -0.7, 0.3))
+    assert _amount_reasons(peak, 3000.0, catalog) == [
+        ("RC-AMT-02", "Requested amount of 510 EUR to under 4,100 EUR")]
+    assert _amount_reasons(peak, 500.0, catalog) == []
+    assert _amount_reasons(peak, 9000.0, catalog) == []
+
+
+def test_the_bundled_amount_valley_gives_small_and_large_loans_their_own_reason(
+    training_result, scorer, catalog
+):
+    assert training_result.trends["credit_amount"] == "valley"
+    amount = next(c for c in training_result.compiled.characteristics
+                  if c.name == "credit_amount")
+    smallest, *_, largest = amount.regular_bins
+    assert smallest.woe < 0 and largest.woe < 0  # both ends riskier than average
+    small, large = smallest.upper / 2, largest.lower * 1.5
+    reasons = {}
+    for value in (small, large):
+        scored = scorer.score_applicant({"credit_amount": value})
+        [reason] = principal_reasons(scored, catalog, money=EUR,
+                                     scorecard=training_result.compiled)
+        reasons[value] = reason.statement
+    eur_small, eur_large = Decimal(repr(small)) / RATE, Decimal(repr(large)) / RATE
+    assert reasons[small].startswith("Requested amount below ")
+    assert eur_small < _amounts(reasons[small])[0]
+    assert reasons[large].startswith("Requested amount of ")
+    assert reasons[large].endswith(" or more")
+    assert eur_large >= _amounts(reasons[large])[0]
+    best = max(amount.regular_bins, key=lambda b: b.points)
+    middle = scorer.score_applicant({"credit_amount": (best.lower + best.upper) / 2})
+    assert principal_reasons(middle, catalog, money=EUR, scorecard=training_result.compiled) == []
 
 
 # --- Retirement and study ------------------------------------------------------------------------

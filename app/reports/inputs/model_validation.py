@@ -9,6 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.fairness import service as fairness
+from app.outcomes import repository as outcomes
+from app.scoring import comparison
 from app.scoring.service import load_policy_version
 from app.users import repository as users
 from compliance.monitoring import monitoring_plan
@@ -29,6 +31,8 @@ from compliance.reports import (
     Stability,
     StabilityBin,
 )
+from compliance.reports.backtesting_section import Backtesting, backtest_summary
+from compliance.reports.comparison_section import Comparison
 from risk_models.artifact import CompiledScorecard
 from risk_models.expectations import counter_intuitive_bins, load_expectations
 
@@ -115,7 +119,24 @@ def model_validation_input(session: Session, parameters: dict[str, Any], generat
         counter_intuitive=counter_intuitive_bins(compiled, validation["binning_tables"],
                                                  expectations),
         expectations_version=expectations.version if checked else None,
+        backtesting=_backtesting(session, parameters),
+        comparison=(None if "comparison" not in parameters else Comparison(
+            None if parameters["comparison"] is None
+            else comparison.pinned(session, parameters["comparison"]))),
     )
+
+
+def _backtesting(session: Session, parameters: dict[str, Any]) -> Backtesting | None:
+    """The back-test pinned when the report was asked for (by id, never "the newest" again);
+    None for parameters pinned before reports carried back-tests."""
+    if "backtest_id" not in parameters:
+        return None
+    if parameters["backtest_id"] is None:
+        return Backtesting(None)
+    record = outcomes.get_backtest(session, parameters["backtest_id"])
+    assert record is not None  # back-tests are never deleted
+    return Backtesting(backtest_summary(record.id, record.window_start, record.window_end,
+                                        record.created_at, record.result))
 
 
 def _stability(record: dict[str, Any] | None, features: list[str]) -> Stability | None:

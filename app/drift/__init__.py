@@ -1,0 +1,1 @@
+"""Drift of models in use: PSI and CSI against the development sample, and alerts."""

@@ -1,0 +1,1 @@
+"""Observed loan outcomes and back-testing against them."""
