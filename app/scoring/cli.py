@@ -332,7 +332,8 @@ def compare(
     lines = [
         f"challenger {result['challenger_version']} against champion "
         f"{', '.join(result['champion_versions']) or '-'}, {result['date_from']} to "
-        f"{result['date_to']}: {result['applications']} applications",
+        f"{result['date_to']}: {result['applications']} applications "
+        f"({result['without_shadow']} decided without a shadow, left out)",
         f"  score correlation {_fmt(result['score_correlation'])} (rank "
         f"{_fmt(result['score_rank_correlation'])}), agreement {_fmt(result['agreement'])}",
         f"  approval rate: champion {_fmt(rates['champion'])}, challenger "

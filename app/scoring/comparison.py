@@ -34,24 +34,34 @@ AIR_ATTRIBUTES = {"sex": "Sex", "age_band": "Age band", "national_origin": "Nati
 def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     if date_to < date_from:
         raise Unprocessable("date_to is before date_from", code="invalid_date_range")
+    if date_to >= date.max:
+        raise Unprocessable("date_to is beyond the last day a decision can carry",
+                            code="invalid_date_range")
     start = datetime.combine(date_from, time.min, tzinfo=UTC)
     return start, datetime.combine(date_to, time.min, tzinfo=UTC) + timedelta(days=1)
 
 
-def challenger_version(session: Session, version: str | None) -> str:
+def challenger_version(session: Session, version: str | None) -> tuple[str, str]:
+    """The challenger compared, and whether it is a ``model`` or a ``policy``: the one named,
+    else the challenger model, else the challenger policy."""
     if version is not None:
-        if repository.model_by_version(session, version) is None:
-            raise NotFound(f"no model version {version!r}", code="model_not_found")
-        return version
-    row = repository.model_in(session, RegistryStatus.CHALLENGER)
-    if row is None:
-        raise NotFound("no model is challenger; name one with challenger=VERSION",
-                       code="no_challenger")
-    return row.version
+        if repository.model_by_version(session, version) is not None:
+            return version, "model"
+        if repository.policy_by_version(session, version) is not None:
+            return version, "policy"
+        raise NotFound(f"no model or policy version {version!r}", code="model_not_found")
+    model = repository.model_in(session, RegistryStatus.CHALLENGER)
+    if model is not None:
+        return model.version, "model"
+    policy = repository.policy_in(session, RegistryStatus.CHALLENGER)
+    if policy is not None:
+        return policy.version, "policy"
+    raise NotFound("no model or policy is challenger; name one with challenger=VERSION",
+                   code="no_challenger")
 
 
 def paired_frame(session: Session, challenger: str, start: datetime, end: datetime, *,
-                 scored_until: datetime | None = None,
+                 kind: str = "model", scored_until: datetime | None = None,
                  outcomes_until: datetime | None = None) -> pd.DataFrame:
     """One row per application the challenger shadowed in the window, beside the champion's
     automated decision, the monitoring groups and the observed outcome (1, 0 or missing).
@@ -67,7 +77,9 @@ def paired_frame(session: Session, challenger: str, start: datetime, end: dateti
     if outcomes_until is not None:
         outcomes = outcomes.where(col(OutcomeLoad.loaded_at) <= outcomes_until)
     defaulted = outcomes.group_by(col(LoanOutcome.application_id)).subquery()
-    shadows = [col(ShadowDecision.model_version) == challenger,
+    challenged = (col(ShadowDecision.model_version) if kind == "model"
+                  else col(ShadowDecision.policy_version))
+    shadows = [challenged == challenger,
                col(ShadowDecision.decided_at) >= start, col(ShadowDecision.decided_at) < end]
     if scored_until is not None:
         shadows.append(col(ShadowDecision.scored_at) <= scored_until)
@@ -112,13 +124,22 @@ def compare(session: Session, *, challenger: str | None, date_from: date, date_t
             outcomes_until: datetime | None = None) -> dict[str, Any]:
     """The comparison over decisions made from ``date_from`` to ``date_to`` (UTC, inclusive);
     see :func:`paired_frame` for the two pins."""
-    version = challenger_version(session, challenger)
+    version, kind = challenger_version(session, challenger)
     start, end = _bounds(date_from, date_to)
-    frame = paired_frame(session, version, start, end, scored_until=scored_until,
+    frame = paired_frame(session, version, start, end, kind=kind, scored_until=scored_until,
                          outcomes_until=outcomes_until)
     result = compare_decisions(frame)
+    decided = session.execute(
+        core_select(func.count()).select_from(Decision)
+        .where(col(Decision.kind) == DecisionKind.AUTOMATED, col(Decision.created_at) >= start,
+               col(Decision.created_at) < end)).scalar_one()
     return {
         "challenger_version": version,
+        "challenger_kind": kind,
+        # Decisions of the range with no shadow beside them: made before the challenger was
+        # in use and not backfilled yet, or refused by the challenger (a request outside its
+        # policy's limits) or not replayable. Left out of every figure below.
+        "without_shadow": int(decided) - int(result["applications"]),
         "champion_versions": sorted({str(v) for v in frame["champion_version"].dropna()}),
         "date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
         **result,
@@ -141,7 +162,7 @@ def shadow_period(session: Session, version: str) -> tuple[date, date] | None:
 
 
 def report_pin(session: Session, version: str, now: datetime) -> dict[str, Any] | None:
-    """What a model validation report pins of ``version``'s comparison: its shadow period and
+    """What a model validation report pins of model ``version``'s comparison: its shadow period and
     the moment up to which shadow decisions and outcomes count (None: never in shadow)."""
     period = shadow_period(session, version)
     if period is None:

@@ -23,6 +23,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.models import DecisionPolicy, RegistryTransition, ScoringModel
 from app.scoring import repository
 from app.scoring.states import MOVES, RegistryStatus
+from compliance.ledger import sha256_hex
 from risk_models.artifact import CompiledScorecard
 from risk_models.features import underivable_characteristics
 from risk_models.policy import Policy
@@ -101,8 +102,10 @@ def _move(session: Session, actor: Principal, kind: Kind, row: Row, to: Registry
     session.flush()
     transition = record_transition(session, actor, kind, row.version, current, to, reason,
                                    report_id=report_id)
+    # The reason is free text: the ledger keeps its digest and the transition row that holds
+    # it, never the text (it could name someone, and the ledger is never erased).
     append_event(session, actor, f"{kind}.{event or _EVENTS[to]}", kind, row.version, {
-        "from_status": str(current), "to_status": str(to), "reason": reason,
+        "from_status": str(current), "to_status": str(to), "reason_sha256": sha256_hex(reason),
         "report_id": report_id, "transition_id": transition.id, **(extra or {})},
         rows=(row,))
 
@@ -213,26 +216,32 @@ def retire(session: Session, actor: Principal, kind: Kind, version: str, reason:
     return row
 
 
-def previous_champion(session: Session, kind: Kind, current: str | None) -> Row | None:
-    """The version that was champion before ``current``, if it is retired and still whole."""
-    versions = session.exec(
-        select(RegistryTransition.version)
+def previous_champion(session: Session, kind: Kind) -> Row | None:
+    """The version that was champion before the current one, as promotions and rollbacks have
+    stacked them: a promotion puts a version on top, a rollback takes the top one off. So
+    rolling back twice goes back twice, never back to the version just rolled back."""
+    moves = session.exec(
+        select(RegistryTransition.version, RegistryTransition.from_status)
         .where(RegistryTransition.kind == kind,
-               RegistryTransition.from_status == RegistryStatus.CHAMPION,
-               RegistryTransition.to_status == RegistryStatus.RETIRED)
-        .order_by(col(RegistryTransition.at).desc(), col(RegistryTransition.id).desc())).all()
-    for version in versions:
-        if version != current:
-            row = row_of(session, kind, version)
-            return row if row.status == RegistryStatus.RETIRED else None
-    return None
+               RegistryTransition.to_status == RegistryStatus.CHAMPION)
+        .order_by(col(RegistryTransition.at), col(RegistryTransition.id))).all()
+    stack: list[str] = []
+    for version, from_status in moves:
+        if from_status == RegistryStatus.RETIRED and len(stack) >= 2 and stack[-2] == version:
+            stack.pop()  # a rollback: the one above it came off
+        else:
+            stack.append(version)
+    if len(stack) < 2:
+        return None
+    row = row_of(session, kind, stack[-2])
+    return row if row.status == RegistryStatus.RETIRED else None
 
 
 def rollback(session: Session, actor: Principal, kind: Kind, reason: str) -> Move:
     """Put the previous champion back in one step; the current champion retires."""
     reason = _reason(reason)
     current = _in(session, kind, RegistryStatus.CHAMPION)
-    back = previous_champion(session, kind, None if current is None else current.version)
+    back = previous_champion(session, kind)
     if back is None:
         raise Conflict(f"there is no previous {kind} champion to roll back to",
                        code="no_previous_champion")
@@ -259,8 +268,14 @@ def attest_migrated_statuses(session: Session) -> int:
     the ledger says now rather than reporting the migration as tampering. Returns the count."""
     rows: list[Row] = [*session.exec(select(ScoringModel)).all(),
                        *session.exec(select(DecisionPolicy)).all()]
+    actor = Principal.system("migration")
+    for row in rows:
+        # Each version's history starts here: a rollback can return to the migrated champion.
+        record_transition(session, actor, "model" if isinstance(row, ScoringModel) else "policy",
+                          row.version, None, RegistryStatus(row.status),
+                          "status when the lifecycle was introduced")
     if rows:
-        append_event(session, Principal.system("migration"), "registry.statuses_migrated",
+        append_event(session, actor, "registry.statuses_migrated",
                      "registry", "0011", {
                          "statuses": {f"{'model' if isinstance(r, ScoringModel) else 'policy'}:"
                                       f"{r.version}": r.status for r in rows},

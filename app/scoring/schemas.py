@@ -91,7 +91,11 @@ class Promotion(LifecycleMove):
 
 
 class ComparisonPublic(BaseModel):
-    challenger_version: str = Field(description="The challenger model compared.")
+    challenger_version: str = Field(description="The challenger compared.")
+    challenger_kind: str = Field(description="model or policy.")
+    without_shadow: int = Field(description="Automated decisions of the range with no shadow "
+                                            "decision beside them (before the challenger, not "
+                                            "yet backfilled, or refused by it), left out.")
     champion_versions: list[str] = Field(description="Champion model(s) that decided the "
                                                      "applications in the range.")
     date_from: str = Field(description="First decision day (UTC).")

@@ -6,6 +6,7 @@ The service scores from the compiled JSON artifact alone; nothing is ever unpick
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from risk_models.artifact import CompiledScorecard
 from risk_models.policy import Policy
 from risk_models.scorer import CompiledScorer
 from risk_models.training import TrainingResult
+
+log = logging.getLogger(__name__)
 
 
 def _json_safe(value: Any) -> Any:
@@ -176,9 +179,16 @@ def load_in_use(session: Session) -> InUse:
     challenger_policy = refs.get(("policy", RegistryStatus.CHALLENGER))
     shadow = None
     if challenger_model is not None or challenger_policy is not None:
-        shadow = (model if challenger_model is None else _model_of(session, *challenger_model),
-                  policy if challenger_policy is None
-                  else _policy_of(session, *challenger_policy))
+        try:
+            shadow = (model if challenger_model is None
+                      else _model_of(session, *challenger_model),
+                      policy if challenger_policy is None
+                      else _policy_of(session, *challenger_policy))
+        except ServiceUnavailable:
+            # A challenger that cannot be loaded (its artifact altered, say) decides nothing
+            # anyway: the champion decides, without a shadow, and the log says why.
+            log.error("the challenger cannot be loaded; deciding without a shadow",
+                      exc_info=True)
     return InUse(model, policy, shadow)
 
 

@@ -52,6 +52,7 @@ def comparison_flowables(section: Comparison) -> list[Flowable]:
         key_value_table([
             ("Champion model(s)", ", ".join(r["champion_versions"]) or "none"),
             ("Applications both decided", fmt_int(r["applications"])),
+            ("Decided without a shadow (left out)", fmt_int(r["without_shadow"])),
             ("Score correlation (Pearson / rank)",
              f"{_num(r['score_correlation'])} / {_num(r['score_rank_correlation'])}"),
             ("Same outcome", _pct(r["agreement"])),

@@ -135,3 +135,27 @@ def test_upgrading_seals_what_was_in_the_clear_and_downgrading_opens_it(db_url, 
         conn.execute(text("UPDATE data_subjects SET wrapped_key = NULL, master_key_id = NULL"))
     with pytest.raises(RuntimeError, match="erased"):
         command.downgrade(alembic_config(db_url), "0005")
+
+
+def test_the_lifecycle_migration_keeps_the_active_model_champion_and_records_it(
+        db_url, engine, active_model):
+    """Revision 0011: active becomes champion, candidate draft; the upgrade records every
+    version on the ledger as it left them, so deep verification finds nothing altered."""
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from app.migrations import upgrade
+    from app.models import AuditEvent, RegistryTransition
+
+    command.downgrade(alembic_config(db_url), "0010")
+    with engine.begin() as conn:
+        statuses = dict(conn.execute(text("SELECT version, status FROM scoring_models")).all())
+    assert statuses == {active_model[0]: "active"}
+    upgrade(db_url)
+    with Session(engine) as session:
+        (event,) = session.exec(select(AuditEvent).where(
+            AuditEvent.action == "registry.statuses_migrated")).all()
+        start = session.exec(select(RegistryTransition).where(
+            RegistryTransition.version == active_model[0])).all()
+    assert f'"model:{active_model[0]}":"champion"' in event.payload
+    assert [(t.from_status, t.to_status) for t in start] == [(None, "champion")]

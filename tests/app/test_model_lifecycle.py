@@ -39,6 +39,7 @@ def _register(engine, result, trained_by: Principal | None = None) -> str:
 
 
 def _move(client, headers, version, step, body=None, kind="models"):
+    """POST a lifecycle move; ``kind`` is the route's collection: models or policies."""
     return client.post(f"/{kind}/{version}/{step}", json=body or REASON, headers=headers)
 
 
@@ -74,7 +75,9 @@ def test_a_draft_moves_through_every_status_each_move_ledgered(client, auth_head
                               .order_by(col(AuditEvent.seq))).all()
     assert [e.action for e in events] == ["model.trained", "model.validated", "model.approved",
                                           "model.promoted"]
-    assert all(e.actor_id and '"reason"' in e.payload for e in events[1:])
+    # Who, and the digest of why (the text is in the transition row, never on the ledger).
+    assert all(e.actor_id and '"reason_sha256"' in e.payload for e in events[1:])
+    assert not any("better discrimination" in e.payload for e in events)
     decided = client.post("/applications", json=good_application(),
                           headers=auth_headers["loan_officer"]).json()
     assert decided["model_version"] == version
@@ -188,6 +191,9 @@ def test_a_rollback_puts_the_previous_champion_back_in_one_step(client, auth_hea
                 ["model.rolled_back", "model.reinstated"])).order_by(
                     col(AuditEvent.seq))).all()]
     assert actions == ["model.rolled_back", "model.reinstated"]
+    # Rolling back again does not bring back the version just rolled back.
+    again = client.post("/models/rollback", json=REASON, headers=admin)
+    assert again.status_code == 409 and _code(again) == "no_previous_champion"
 
 
 def _decision_without_ids(client, auth_headers, application_id):
@@ -358,3 +364,53 @@ def _validation_report(client, auth_headers) -> int:
     (champion,) = [m for m in client.get("/models", headers=auth_headers["admin"]).json()
                    if m["status"] == "champion"]
     return champion["validation_report_id"]
+
+
+def test_a_challenger_that_cannot_be_loaded_stops_no_decision(client, auth_headers, engine,
+                                                              default_training, active_model):
+    from sqlalchemy import text
+
+    version = _register(engine, _variant(default_training[0], label="3", points_shift=20.0))
+    _to_approved(client, auth_headers, version)
+    _move(client, auth_headers["admin"], version, "promote",
+          {"to": "challenger", "reason": "trial"})
+    with engine.begin() as conn:  # its artifact no longer matches its recorded digest
+        conn.execute(text("UPDATE scoring_models SET artifact_sha256 = :x WHERE version = :v"),
+                     {"x": "0" * 64, "v": version})
+    decided = client.post("/applications", json=good_application(),
+                          headers=auth_headers["loan_officer"])
+    assert decided.status_code == 201 and decided.json()["model_version"] == active_model[0]
+    with Session(engine) as session:
+        assert not session.exec(select(ShadowDecision).where(
+            ShadowDecision.application_id == decided.json()["id"])).all()
+
+
+def test_a_policy_challenger_is_compared_and_dates_out_of_range_are_refused(
+        client, auth_headers, engine, settings_env):
+    from datetime import UTC, datetime
+
+    from tests.app.test_scoring_api import _second_validator
+
+    admin = auth_headers["admin"]
+    body = client.get("/policies/active", headers=admin).json()["body"]
+    body = {**body, "version": "strict-challenger"}
+    body["tiers"][0]["min_score"] = 10_000  # approves nobody
+    assert client.post("/policies", json={"body": body}, headers=admin).status_code == 201
+    assert _move(client, auth_headers["model_validator"], "strict-challenger", "validate",
+                 kind="policies").status_code == 200
+    assert _move(client, _second_validator(settings_env, engine), "strict-challenger",
+                 "approve", kind="policies").status_code == 200
+    assert _move(client, admin, "strict-challenger", "promote",
+                 {"to": "challenger", "reason": "stricter cut-offs"},
+                 kind="policies").status_code == 200
+    client.post("/applications", json=good_application(), headers=auth_headers["loan_officer"])
+    today = datetime.now(UTC).date().isoformat()
+    reader = auth_headers["model_validator"]
+    result = client.get("/comparisons", params={"date_from": today, "date_to": today},
+                        headers=reader).json()
+    assert result["challenger_version"] == "strict-challenger"
+    assert result["challenger_kind"] == "policy" and result["applications"] == 1
+    assert result["approval_rate"]["challenger"] == 0.0 and result["without_shadow"] == 0
+    too_far = client.get("/comparisons", params={"date_from": today, "date_to": "9999-12-31"},
+                         headers=reader)
+    assert too_far.status_code == 422 and _code(too_far) == "invalid_date_range"

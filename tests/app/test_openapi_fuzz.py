@@ -29,13 +29,13 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, sqlite_template, tmp_path):  # type: ignore[no-untyped-def]
+def db_url(request: pytest.FixtureRequest, sqlite_model_template, tmp_path):  # type: ignore[no-untyped-def]
     """SQLite only: the schema does not depend on the backend, and both backends' error paths
     are pinned by their own tests."""
     import shutil
 
     path = tmp_path / "riskdesk.db"
-    shutil.copyfile(sqlite_template, path)
+    shutil.copyfile(sqlite_model_template, path)
     return f"sqlite:///{path}"
 
 
