@@ -39,11 +39,14 @@ def install_champion(session: Session, training: Any, *, challenger: Any = None)
     model = service.register_model(session, actor, result, data_name="german_credit.csv",
                                    target=TARGET, protected=list(PROTECTED))
     service.register_policy(session, actor, policy.to_dict())
+    # The validation report reads a snapshot of its own: what it validates must be committed.
+    session.commit()
     walk("model", model.version, RegistryStatus.CHAMPION)
     walk("policy", policy.version, RegistryStatus.CHAMPION)
     if challenger is not None:
         other = service.register_model(session, actor, challenger, data_name="german_credit.csv",
                                        target=TARGET, protected=list(PROTECTED))
+        session.commit()
         walk("model", other.version, RegistryStatus.CHALLENGER)
     return model.version
 

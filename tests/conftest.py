@@ -67,6 +67,9 @@ def _seed(url: str, training=None) -> None:  # type: ignore[no-untyped-def]
                                            data_name="german_credit.csv", target=TARGET,
                                            protected=list(PROTECTED))
             service.register_policy(session, Principal.system("test-setup"), policy.to_dict())
+            # Registered, then validated: the validation report reads a snapshot of its own,
+            # which sees only what is committed (on PostgreSQL).
+            session.commit()
             for kind, version in (("model", model.version), ("policy", policy.version)):
                 lifecycle.validate(session, get_settings(), people[Role.MODEL_VALIDATOR], kind,
                                    version, "test setup")
