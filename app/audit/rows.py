@@ -38,6 +38,7 @@ from app.models import (
     ScreeningList,
 )
 from app.models.base import UTCDateTime
+from app.models.monitoring import Backtest, OutcomeLoad
 from compliance import ledger
 
 Normalizer = Callable[[Any], Any]
@@ -96,6 +97,13 @@ TRACKED: tuple[TrackedTable, ...] = (
         "id", "version", "status", "created_by", "created_at", "body", "sha256",
         "activated_at", "validated_by", "validated_at", "validation_report_id", "approved_by",
         "approved_at"), legacy_key="version"),
+    # What back-tests are computed from, and what they found: a forged load or result would
+    # change what a validation report says of a model's performance.
+    TrackedTable(OutcomeLoad, (
+        "id", "loaded_at", "loaded_by", "source", "sha256", "rows", "defaults")),
+    TrackedTable(Backtest, (
+        "id", "model_version", "window_start", "window_end", "created_at", "created_by", "rows",
+        "result")),
     TrackedTable(FairnessAudit, (
         "id", "created_at", "created_by", "created_by_role", "source", "model_version",
         "policy_version", "date_from", "date_to", "parameters", "result", "sha256", "audited",

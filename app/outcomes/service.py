@@ -246,8 +246,8 @@ def load_outcomes(session: Session, actor: Principal, outcomes: Sequence[Outcome
                        "nothing was loaded; send the batch again to see which",
                        code="outcomes_conflict") from exc
     append_event(session, actor, "outcomes.loaded", "outcome_load", load.id, {
-        "rows": load.rows, "defaults": load.defaults, "sha256": load.sha256,
-        "source": load.source})
+        "observations": load.rows, "defaults": load.defaults, "sha256": load.sha256,
+        "source": load.source}, rows=(load,))
     return load
 
 
@@ -294,8 +294,9 @@ def run_backtest(session: Session, actor: Principal, model_version: str | None,
         window_end=date_to, created_by=actor.actor_id, rows=result["loans"], result=result))
     append_event(session, actor, "model.backtested", "backtest", record.id, {
         "model_version": model.version, "window_start": date_from.isoformat(),
-        "window_end": date_to.isoformat(), "as_of": as_of.isoformat(), "rows": record.rows,
-        "defaults": result["defaults"], "result_sha256": sha256_hex(canonical_json(result))})
+        "window_end": date_to.isoformat(), "as_of": as_of.isoformat(), "loans": record.rows,
+        "defaults": result["defaults"], "result_sha256": sha256_hex(canonical_json(result))},
+        rows=(record,))
     return record
 
 

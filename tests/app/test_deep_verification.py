@@ -37,7 +37,7 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
     """Write rows of every tracked table through the API, changing each kind of row after its
     creation the way the service does; return one row id per table."""
     officer, underwriter = auth_headers["loan_officer"], auth_headers["underwriter"]
-    _post(client, "/applications", officer, good_application())
+    approved = _post(client, "/applications", officer, good_application())
     declined = _post(client, "/applications", officer, risky_application())
     accepted = _post(client, "/applications", officer, good_application(**COUNTEROFFERED))
     _post(client, f"/applications/{accepted['id']}/counteroffer/accept", officer)
@@ -73,7 +73,13 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
             b'1,"ROE, Richard","individual","SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
             b'"DOB 1950."\r\n', "sdn.csv", allow_shrink=True)
         list_id = loaded.version.id
-    return {"applications": referred["id"], "decisions": declined["decisions"][0]["id"],
+    # An observed outcome of the approved loan, and a back-test on it.
+    validator, today = auth_headers["model_validator"], datetime.now(UTC).date().isoformat()
+    load = _post(client, "/outcomes", validator, {"outcomes": [{
+        "application_id": approved["id"], "defaulted": False, "observed_on": today}]})
+    backtest = _post(client, "/backtests", validator, {"date_from": today, "date_to": today})
+    return {"applications": referred["id"], "outcome_loads": load["id"],
+            "backtests": backtest["id"], "decisions": declined["decisions"][0]["id"],
             "notice_obligations": notice["id"], "reports": str(generated["report_id"]),
             "scoring_models": active_model[0], "decision_policies": "policy-2",
             "fairness_audits": str(audit["id"]), "review_cases": case["id"],
@@ -115,6 +121,8 @@ EDITS = {
     "four_eyes_approvals": ("UPDATE four_eyes_approvals SET checker_id = 'someone' "
                             "WHERE id = :id",) * 2,
     "screening_lists": ("UPDATE screening_lists SET sha256 = 'x' WHERE id = :id",) * 2,
+    "outcome_loads": ("UPDATE outcome_loads SET defaults = defaults + 1 WHERE id = :id",) * 2,
+    "backtests": ("UPDATE backtests SET rows = rows + 1 WHERE id = :id",) * 2,
     "screening_dispositions": ("UPDATE screening_dispositions SET disposition = 'false_positive',"
                                " subject_digest = 'someone else' WHERE id = :id",) * 2,
 }

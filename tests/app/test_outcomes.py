@@ -92,8 +92,10 @@ def test_a_batch_loads_through_the_api_with_one_ledger_event_naming_no_applicati
         (book.second, False, date(2026, 3, 31), load["id"])]
     [event] = _events(engine, "outcomes.loaded")
     assert (event.entity_type, event.entity_id) == ("outcome_load", load["id"])
-    assert json.loads(event.payload) == {"rows": 3, "defaults": 1, "sha256": load["sha256"],
-                                         "source": "api"}
+    payload = json.loads(event.payload)
+    assert {k: v for k, v in payload.items() if k != "rows"} == {
+        "observations": 3, "defaults": 1, "sha256": load["sha256"], "source": "api"}
+    assert [row["table"] for row in payload["rows"]] == ["outcome_loads"]
     listed = client.get("/outcomes/loads", headers=auth_headers[AU]).json()
     assert [x["id"] for x in listed["items"]] == [load["id"]] and listed["total"] == 1
 
@@ -273,7 +275,7 @@ def test_a_backtest_of_the_champion_compares_submitted_decisions_with_their_outc
     assert cohort["cohort"] == f"{TODAY:%Y-%m}" and cohort["curve"][0]["defaults"] == defaults
     [event] = _events(engine, "model.backtested")
     payload = json.loads(event.payload)
-    assert (event.entity_id, payload["rows"], payload["defaults"]) == (record["id"], n, defaults)
+    assert (event.entity_id, payload["loans"], payload["defaults"]) == (record["id"], n, defaults)
     listed = client.get("/backtests", params={"model_version": observed.model_version},
                         headers=auth_headers[AU]).json()
     assert [b["id"] for b in listed["items"]] == [record["id"]] and "result" not in listed[
