@@ -38,7 +38,7 @@ from app.models import (
     ScreeningList,
 )
 from app.models.base import UTCDateTime
-from app.models.monitoring import Backtest, OutcomeLoad
+from app.models.monitoring import Backtest, DriftAlert, OutcomeLoad
 from compliance import ledger
 
 Normalizer = Callable[[Any], Any]
@@ -101,6 +101,10 @@ TRACKED: tuple[TrackedTable, ...] = (
     # change what a validation report says of a model's performance.
     TrackedTable(OutcomeLoad, (
         "id", "loaded_at", "loaded_by", "source", "sha256", "rows", "defaults")),
+    # A forged acknowledgement would silence a drift alert.
+    TrackedTable(DriftAlert, (
+        "id", "drift_check_id", "model_version", "level", "raised_at", "crossings",
+        "acknowledged_at", "acknowledged_by", "acknowledgement")),
     TrackedTable(Backtest, (
         "id", "model_version", "window_start", "window_end", "created_at", "created_by", "rows",
         "result")),

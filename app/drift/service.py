@@ -143,12 +143,10 @@ def run_check(session: Session, actor: Principal, *, model_version: str | None,
                        level=assessment.level, raised_at=check.checked_at, crossings=crossings)
     session.add(alert)
     session.flush()
-    # The alert is named in the payload rather than by row digest: drift alerts are not among
-    # the tables the ledger tracks by digest (app.audit.rows).
     append_event(session, actor, "model.drift_alert", "model", version, {
         "drift_check_id": check.id, "alert_id": alert.id, "level": alert.level,
         "window_start": start.isoformat(), "window_end": end.isoformat(),
-        "live_rows": check.live_rows, "crossings": crossings})
+        "live_rows": check.live_rows, "crossings": crossings}, rows=(alert,))
     return CheckOutcome(check, alert)
 
 
@@ -180,5 +178,6 @@ def acknowledge(session: Session, actor: Principal, alert_id: str, note: str) ->
     append_event(session, actor, "model.drift_alert_acknowledged", "model",
                  alert.model_version, {"alert_id": alert.id,
                                        "drift_check_id": alert.drift_check_id,
-                                       "level": alert.level, "note_sha256": sha256_hex(note)})
+                                       "level": alert.level, "note_sha256": sha256_hex(note)},
+                 rows=(alert,))
     return alert

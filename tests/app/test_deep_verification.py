@@ -78,7 +78,14 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
     load = _post(client, "/outcomes", validator, {"outcomes": [{
         "application_id": approved["id"], "defaulted": False, "observed_on": today}]})
     backtest = _post(client, "/backtests", validator, {"date_from": today, "date_to": today})
+    # Enough applications, all alike, for a drift check to raise an alert; acknowledged.
+    for _ in range(100):
+        _post(client, "/applications", officer, good_application())
+    check = _post(client, "/drift/checks", validator, {"date_from": today, "date_to": today})
+    _post(client, f"/drift/alerts/{check['alert_id']}/acknowledge", validator,
+          {"note": "Retraining scheduled."}, status=200)
     return {"applications": referred["id"], "outcome_loads": load["id"],
+            "drift_alerts": check["alert_id"],
             "backtests": backtest["id"], "decisions": declined["decisions"][0]["id"],
             "notice_obligations": notice["id"], "reports": str(generated["report_id"]),
             "scoring_models": active_model[0], "decision_policies": "policy-2",
@@ -123,6 +130,7 @@ EDITS = {
     "screening_lists": ("UPDATE screening_lists SET sha256 = 'x' WHERE id = :id",) * 2,
     "outcome_loads": ("UPDATE outcome_loads SET defaults = defaults + 1 WHERE id = :id",) * 2,
     "backtests": ("UPDATE backtests SET rows = rows + 1 WHERE id = :id",) * 2,
+    "drift_alerts": ("UPDATE drift_alerts SET acknowledged_by = 'someone' WHERE id = :id",) * 2,
     "screening_dispositions": ("UPDATE screening_dispositions SET disposition = 'false_positive',"
                                " subject_digest = 'someone else' WHERE id = :id",) * 2,
 }
