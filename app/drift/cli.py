@@ -40,12 +40,13 @@ def check(
     from app.db import session_scope
     from app.drift import service
     from app.drift.schemas import DriftCheckCreate, check_public
+    from app.fairness.service import period_bounds
 
     last = date_to.date() if date_to else datetime.now(UTC).date()
     first = date_from.date() if date_from else last - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
     with cli_errors():
         body = DriftCheckCreate(model_version=model, date_from=first, date_to=last)
-        start, end = service.window_of_days(body.date_from, body.date_to)
+        start, end = period_bounds(body.date_from, body.date_to)
         with session_scope() as session:
             outcome = service.run_check(session, Principal.system("drift"),
                                         model_version=body.model_version, start=start, end=end)

@@ -21,6 +21,7 @@ from app.drift.schemas import (
     check_public,
     check_summary,
 )
+from app.fairness.service import period_bounds
 from app.openapi import errors_for
 from app.params import Offset
 
@@ -38,7 +39,7 @@ AlertId = Annotated[str, Path(max_length=32, description="Drift alert id.")]
 def run_check(body: DriftCheckCreate, session: SessionDep, actor: Runner) -> DriftCheckPublic:
     """Check a model's drift over a window of days now: PSI of the score and CSI of each
     characteristic against its development sample. Crossing a threshold raises an alert."""
-    start, end = service.window_of_days(body.date_from, body.date_to)
+    start, end = period_bounds(body.date_from, body.date_to)
     outcome = service.run_check(session, actor, model_version=body.model_version, start=start,
                                 end=end)
     return check_public(outcome.check, outcome.alert)

@@ -4,7 +4,7 @@ champion and the challenger over the trailing days."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from huey import crontab
@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.auth.principal import Principal
 from app.drift import service
 from app.errors import RiskdeskError
+from app.fairness.service import period_bounds
 from app.jobs import huey
 from app.models import JobRun
 from app.monitoring import runs
@@ -38,8 +39,8 @@ def request_check(session: Session, actor: Principal, model_version: str, start:
 def request_nightly(session: Session, actor: Principal, today: date) -> list[JobRun]:
     """Runs checking the champion and the challenger over the :data:`NIGHTLY_WINDOW_DAYS` days
     before ``today``; the window ends at today's midnight (UTC), so a night asks once."""
-    end = datetime.combine(today, time(), UTC)
-    start = end - timedelta(days=NIGHTLY_WINDOW_DAYS)
+    start, end = period_bounds(today - timedelta(days=NIGHTLY_WINDOW_DAYS),
+                               today - timedelta(days=1))
     requested = []
     for version in service.models_in_use(session):
         try:

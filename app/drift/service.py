@@ -12,7 +12,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -37,12 +37,6 @@ class CheckOutcome:
 
     check: DriftCheck
     alert: DriftAlert | None
-
-
-def window_of_days(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """The UTC instants ``[date_from 00:00, day after date_to 00:00)``: both days included."""
-    return (datetime.combine(date_from, time(), UTC),
-            datetime.combine(date_to + timedelta(days=1), time(), UTC))
 
 
 def model_to_check(session: Session, model_version: str | None) -> tuple[str, str]:

@@ -3,7 +3,7 @@ challenger's shadow decisions on the same applications, with outcomes where obse
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.applications.states import DecisionKind
 from app.errors import NotFound, Unprocessable
+from app.fairness.service import period_bounds
 from app.models import (
     ApplicationMonitoring,
     Decision,
@@ -37,8 +38,7 @@ def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     if date_to >= date.max:
         raise Unprocessable("date_to is beyond the last day a decision can carry",
                             code="invalid_date_range")
-    start = datetime.combine(date_from, time.min, tzinfo=UTC)
-    return start, datetime.combine(date_to, time.min, tzinfo=UTC) + timedelta(days=1)
+    return period_bounds(date_from, date_to)
 
 
 def challenger_version(session: Session, version: str | None) -> tuple[str, str]:
