@@ -93,7 +93,7 @@ def seed_examples(session: Session, settings: Settings,
     officer = session.exec(select(User).where(User.role == Role.LOAN_OFFICER)).first()
     if officer is None or officer.id is None:
         return []
-    actor = Principal("user", str(officer.id), Role.LOAN_OFFICER, officer.username, officer.id)
+    actor = Principal.of_user(officer)
     seeded = []
     for number, (label, name, changes) in enumerate(EXAMPLES):
         body = ApplicationDocument.model_validate(_varied(name, number, changes))

@@ -25,7 +25,7 @@ def install_champion(session: Session, training: Any, *, challenger: Any = None)
     for role in (Role.MODEL_VALIDATOR, Role.ADMIN):
         user = create_user(session, Principal.system("bench"), username=f"bench-{role.value}",
                            password=secrets.token_urlsafe(16), role=role)
-        people[role] = Principal("user", str(user.id), role, user.username, user.id)
+        people[role] = Principal.of_user(user)
     settings = get_settings()
     result, policy = training
 

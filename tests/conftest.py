@@ -60,7 +60,7 @@ def _seed(url: str, training=None) -> None:  # type: ignore[no-untyped-def]
         for role in Role:
             user = create_user(session, Principal.system("test-setup"), username=role.value.replace(
                 "_", "-"), password=TEST_PASSWORD, role=role)
-            people[role] = Principal("user", str(user.id), role, user.username, user.id)
+            people[role] = Principal.of_user(user)
         if training is not None:
             result, policy = training
             model = service.register_model(session, Principal.system("test-setup"), result,
@@ -225,7 +225,3 @@ def active_model(engine, default_training):  # type: ignore[no-untyped-def]
         assert model is not None and model.artifact_sha256 == result.artifact_sha256
         return model.version, policy
 
-
-def as_principal(user: SeedUser) -> Principal:
-    """The principal of a seeded user, as the service builds it for a signed-in request."""
-    return Principal("user", str(user.id), user.role, user.username, user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.auth.roles import Role
 
@@ -14,6 +15,12 @@ class Principal:
     role: Role | str  # "none" for an unauthenticated caller (failed logins)
     username: str | None = None
     user_id: int | None = None
+
+    @classmethod
+    def of_user(cls, user: Any) -> Principal:
+        """A signed-in user acting: anything with the user's ``id``, ``role`` and
+        ``username`` (a ``User`` row)."""
+        return cls("user", str(user.id), Role(user.role), user.username, user.id)
 
     @classmethod
     def system(cls, name: str = "cli") -> Principal:

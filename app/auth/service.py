@@ -22,7 +22,6 @@ from sqlmodel import Session
 from app.audit.service import append_event
 from app.auth import repository
 from app.auth.principal import ANONYMOUS, Principal
-from app.auth.roles import Role
 from app.auth.security import create_access_token, verify_password
 from app.config import Settings
 from app.digests import keyed_digest
@@ -107,7 +106,7 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
                          {"username_sha256": username_sha256, "client_digest": client_digest,
                           "reason": reason, "first_in_window": True})
         return LoginOutcome()
-    actor = Principal("user", str(user.id), Role(user.role), user.username, user.id)
+    actor = Principal.of_user(user)
     token, expires_in = create_access_token(settings, user_id=user.id, role=user.role,
                                             version=user.token_version)
     append_event(session, actor, "auth.login_succeeded", "user", user.id,

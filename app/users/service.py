@@ -26,7 +26,7 @@ def acting_user(session: Session, username: str, action: Action) -> Principal:
         raise NotFound(f"no active user {username!r}", code="user_not_found")
     if Role(user.role) not in PERMISSIONS[action]:
         raise Forbidden(f"the {user.role} role may not do this", code="role_not_allowed")
-    return Principal("user", str(user.id), Role(user.role), user.username, user.id)
+    return Principal.of_user(user)
 
 
 def create_user(session: Session, actor: Principal, *, username: str, password: str,

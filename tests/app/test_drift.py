@@ -35,7 +35,6 @@ from risk_models.columns import bad_flag, characteristic_frame, plan_columns
 from risk_models.default_model import EXCLUDED, PROTECTED, TARGET, default_training_frame
 from risk_models.stability import PSI_BINS
 from tests.app.application_documents import good_application
-from tests.conftest import as_principal
 
 pytestmark = pytest.mark.usefixtures("active_model")
 
@@ -193,7 +192,8 @@ def test_the_thresholds_are_the_champion_policys(client, auth_headers, live, eng
     live(2000, drifted=False)
     body = {**active_model[1].to_dict(), "version": "watchful-1",
             "stability": {"warn": 0.0001, "act": 0.5}}
-    validator, admin = as_principal(users[Role.MODEL_VALIDATOR]), as_principal(users[Role.ADMIN])
+    validator = Principal.of_user(users[Role.MODEL_VALIDATOR])
+    admin = Principal.of_user(users[Role.ADMIN])
     with session_scope(engine) as session:
         service.register_policy(session, Principal.system("test-setup"), body)
         lifecycle.validate(session, get_settings(), validator, "policy", "watchful-1", "watch")
@@ -353,7 +353,7 @@ def test_a_drift_check_job_runs_once_per_model_and_window(engine, live, active_m
     live(600, drifted=True)
     start = datetime(2026, 3, 1, tzinfo=UTC)
     end = datetime(2026, 4, 1, tzinfo=UTC)
-    actor = as_principal(users[Role.MODEL_VALIDATOR])
+    actor = Principal.of_user(users[Role.MODEL_VALIDATOR])
     # Jobs run as they are queued here (RISKDESK_JOBS_URL=immediate): at the commit, so the
     # request is made as a request's session makes it, outside the SQLite writer lock that
     # session_scope holds while it commits (the job takes that lock itself).

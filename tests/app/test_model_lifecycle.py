@@ -86,11 +86,10 @@ def test_a_draft_moves_through_every_status_each_move_ledgered(client, auth_head
 def test_the_builder_cannot_validate_and_neither_builder_nor_validator_approves(
         client, auth_headers, engine, default_training, users):
     from app.auth.roles import Role
-    from tests.conftest import as_principal
 
     validator = users[Role.MODEL_VALIDATOR]
     version = _register(engine, _variant(default_training[0], label="2"),
-                        trained_by=as_principal(validator))
+                        trained_by=Principal.of_user(validator))
     own = _move(client, auth_headers["model_validator"], version, "validate")
     assert own.status_code == 403 and _code(own) == "validator_is_builder"
 
@@ -105,10 +104,9 @@ def test_the_builder_cannot_validate_and_neither_builder_nor_validator_approves(
 def test_an_admin_who_trained_a_model_cannot_approve_it(client, auth_headers, engine,
                                                         default_training, users):
     from app.auth.roles import Role
-    from tests.conftest import as_principal
 
     version = _register(engine, _variant(default_training[0], label="4"),
-                        trained_by=as_principal(users[Role.ADMIN]))
+                        trained_by=Principal.of_user(users[Role.ADMIN]))
     assert _move(client, auth_headers["model_validator"], version, "validate").status_code == 200
     refused = _move(client, auth_headers["admin"], version, "approve")
     assert refused.status_code == 403 and _code(refused) == "four_eyes_same_person"
