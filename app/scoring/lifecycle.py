@@ -82,12 +82,9 @@ def record_transition(session: Session, actor: Principal, kind: Kind, version: s
     return row
 
 
-def _move(session: Session, actor: Principal, kind: Kind, row: Row, to: RegistryStatus,
-          reason: str, *, report_id: int | None = None, event: str | None = None,
-          extra: dict[str, object] | None = None, changes: dict[str, Any] | None = None,
-          ) -> None:
-    """Move ``row`` to ``to`` (refused unless the lifecycle allows it), with ``changes`` to
-    its columns, its transition row and its ledger event (which records the row as changed)."""
+def _require_move(kind: Kind, row: Row, to: RegistryStatus) -> RegistryStatus:
+    """``row``'s status, when the lifecycle lets it become ``to``; else 409 naming the moves it
+    allows."""
     current = RegistryStatus(row.status)
     if to not in MOVES[current]:
         allowed = sorted(str(s) for s in MOVES[current])
@@ -95,6 +92,16 @@ def _move(session: Session, actor: Principal, kind: Kind, row: Row, to: Registry
                        f", not {to}", code="invalid_transition",
                        details=[{"status": str(current), "requested": str(to),
                                  "allowed": allowed}])
+    return current
+
+
+def _move(session: Session, actor: Principal, kind: Kind, row: Row, to: RegistryStatus,
+          reason: str, *, report_id: int | None = None, event: str | None = None,
+          extra: dict[str, object] | None = None, changes: dict[str, Any] | None = None,
+          ) -> None:
+    """Move ``row`` to ``to`` (refused unless the lifecycle allows it), with ``changes`` to
+    its columns, its transition row and its ledger event (which records the row as changed)."""
+    current = _require_move(kind, row, to)
     row.status = to
     for column, value in (changes or {}).items():
         setattr(row, column, value)
@@ -141,10 +148,11 @@ def validate(session: Session, settings: Settings, actor: Principal, kind: Kind,
                           code="validator_is_builder",
                           message=f"you built {kind} {version}; validation is independent of "
                                   "its builder")
-    if row.status == RegistryStatus.DRAFT:
-        check_compatible(row)
+    # Refused before the report is made: a version that cannot become validated gets none.
+    _require_move(kind, row, RegistryStatus.VALIDATED)
+    check_compatible(row)
     report_id = None
-    if isinstance(row, ScoringModel) and row.status == RegistryStatus.DRAFT:
+    if isinstance(row, ScoringModel):
         report = create_report(session, settings, actor, ReportCreate(
             kind=ReportKind.MODEL_VALIDATION, model_version=version))
         report_id = report.id
