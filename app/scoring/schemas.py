@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from app.scoring.lifecycle import REASON_MAX_LENGTH
 from risk_models.document import Strict
 
 STATUS_DESCRIPTION = ("draft, validated, approved, champion (decides new applications), "
@@ -79,7 +80,7 @@ class PolicyCreate(Strict):
 
 
 class LifecycleMove(Strict):
-    reason: str = Field(min_length=1, max_length=1000,
+    reason: str = Field(min_length=1, max_length=REASON_MAX_LENGTH,
                         description="Why: recorded with the move and on the ledger (no "
                                     "personal data).")
 
