@@ -10,6 +10,7 @@ twice, it adds nothing (applications with a shadow by the challenger are skipped
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -59,6 +60,9 @@ def backfill(context: runs.RunContext) -> dict[str, Any]:
     kind, version = context.params["kind"], context.params["version"]
     cursor, done = context.cursor, context.progress
     skipped = 0
+    # Models, policies and reason statements by version, read once per run: a few versions
+    # serve every application (a model's row carries its artifact and validation data).
+    loaded: dict[tuple[str, str], Any] = {}
     while True:
         with session_scope() as session:
             batch = _batch(session, kind, version, cursor)
@@ -67,7 +71,7 @@ def backfill(context: runs.RunContext) -> dict[str, Any]:
             rows = []
             now = datetime.now(UTC)
             for application, decision in batch:
-                record = _replayed(session, kind, version, application, decision)
+                record = _replayed(session, kind, version, application, decision, loaded)
                 if record is None:
                     skipped += 1
                     continue
@@ -82,18 +86,25 @@ def backfill(context: runs.RunContext) -> dict[str, Any]:
 
 
 def _replayed(session: Session, kind: str, version: str, application: Application,
-              decision: Decision) -> tuple[Any, Any, Any] | None:
+              decision: Decision, loaded: dict[tuple[str, str], Any],
+              ) -> tuple[Any, Any, Any] | None:
     """The challenger pair's decision on a stored application, or ``None`` when it cannot be
     replayed (decided before inputs were kept, or outside the challenger policy's limits)."""
     if not application.inputs or not decision.record or decision.reason_catalog_version is None:
         return None
     if application.model_version is None:
         return None
-    model = service.load_model_by_version(
-        session, version if kind == "model" else application.model_version)
-    policy = service.load_policy_version(
-        session, version if kind == "policy" else decision.policy_version)
-    catalog = catalog_version(session, decision.reason_catalog_version)
+
+    def once(what: str, name: str, load: Callable[[Session, str], Any]) -> Any:
+        if (what, name) not in loaded:
+            loaded[what, name] = load(session, name)
+        return loaded[what, name]
+
+    model = once("model", version if kind == "model" else application.model_version,
+                 service.load_model_by_version)
+    policy = once("policy", version if kind == "policy" else decision.policy_version,
+                  service.load_policy_version)
+    catalog = once("catalog", decision.reason_catalog_version, catalog_version)
     if catalog is None:
         return None
     inputs = ApplicationInputs.model_validate(application.inputs)
