@@ -4,11 +4,22 @@ decisions beside the champion's real ones (``risk_models.champion_challenger``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from reportlab.lib.units import inch
 from reportlab.platypus import Flowable
 
-from compliance.reports.common import data_table, fmt_int, fmt_num, fmt_pct, key_value_table, para
+from compliance.reports.common import (
+    CONTENT_WIDTH,
+    data_table,
+    fmt_datetime,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    key_value_table,
+    para,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,10 @@ def _pct(value: Any) -> str:
 
 def _num(value: Any) -> str:
     return "n/a" if value is None else fmt_num(float(value), 3)
+
+
+def _when(moment: str) -> str:
+    return fmt_datetime(datetime.fromisoformat(moment))
 
 
 def comparison_flowables(section: Comparison) -> list[Flowable]:
@@ -48,7 +63,8 @@ def comparison_flowables(section: Comparison) -> list[Flowable]:
         para("As challenger, the model decided every application in shadow beside the "
              "champion's real decision, never shown to the applicant. Decisions of "
              f"{r['date_from']} to {r['date_to']} (UTC), shadow decisions stored up to "
-             f"{r['scored_until']}, outcomes loaded up to {r['outcomes_until']}."),
+             f"{_when(r['scored_until'])}, outcomes loaded up to "
+             f"{_when(r['outcomes_until'])}."),
         key_value_table([
             ("Champion model(s)", ", ".join(r["champion_versions"]) or "none"),
             ("Applications both decided", fmt_int(r["applications"])),
@@ -60,7 +76,7 @@ def comparison_flowables(section: Comparison) -> list[Flowable]:
              f"{_pct(rates['champion'])} / {_pct(rates['challenger'])}"),
             ("Approval rate difference (challenger minus champion)",
              _pct(r["approval_rate_difference"])),
-        ]),
+        ], key_width=3.2 * inch),
     ]
     swaps = r["swap_set"]
     rows = [[label, fmt_int(s["count"]), fmt_int(s["with_outcome"]), fmt_int(s["defaults"]),
@@ -72,7 +88,8 @@ def comparison_flowables(section: Comparison) -> list[Flowable]:
                  "none, so swap-in outcomes exist only where the champion's decline was "
                  "overridden)."),
             data_table(["Swap set", "Count", "With outcome", "Defaults", "Bad rate"], rows,
-                       numeric=(1, 2, 3, 4))]
+                       numeric=(1, 2, 3, 4),
+                       widths=[CONTENT_WIDTH - 4 * 0.95 * inch, *[0.95 * inch] * 4])]
     air = r["adverse_impact_ratio"]
     attributes = sorted(set(air.get("champion", {})) | set(air.get("challenger", {})))
     if attributes:
@@ -82,6 +99,6 @@ def comparison_flowables(section: Comparison) -> list[Flowable]:
         out += [para("Lowest adverse impact ratio by protected group (approval rate of the "
                      "group against the most favoured group; groups of 30 or more)."),
                 data_table(["Attribute", "Champion", "Challenger"],
-                           [[name, cell("champion", name), cell("challenger", name)]
-                            for name in attributes])]
+                           [[name.replace("_", " ").capitalize(), cell("champion", name),
+                             cell("challenger", name)] for name in attributes])]
     return out
