@@ -88,6 +88,10 @@ class Settings(KeySettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     login_max_failures: int = Field(5, ge=1, description="Failed logins allowed per window.")
     login_window_seconds: int = Field(60, ge=1)
+    # The console's sessions end after this long without a request, and this long after sign-in
+    # whatever the activity.
+    console_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    console_absolute_hours: int = Field(12, ge=1, le=7 * 24)
     db_echo: bool = False
     # PostgreSQL connections the service holds at most, shared by its worker processes: each
     # process gets db_connections // workers (at least 2) and admits as many requests to the

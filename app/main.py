@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -26,6 +26,10 @@ from app.auth.endpoints import public_router as auth_public_router
 from app.auth.endpoints import router as auth_router
 from app.auth.permissions import declared_roles
 from app.config import get_settings
+from app.console import PUBLIC_PATHS as CONSOLE_PUBLIC_PATHS
+from app.console import errors as console_errors
+from app.console import install as install_console
+from app.console.security import ConsoleHeaders
 from app.db import get_engine, start_checkpoints
 from app.drift.endpoints import router as drift_router
 from app.errors import RiskdeskError, error_body
@@ -47,7 +51,7 @@ from app.users.endpoints import router as users_router
 logger = logging.getLogger("riskdesk")
 
 # Routes that are deliberately reachable without a role; everything else must declare its roles.
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/auth/token"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/auth/token"}) | CONSOLE_PUBLIC_PATHS
 
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -89,7 +93,10 @@ def _exception_name(exc: BaseException) -> str:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RiskdeskError)
-    async def _domain_error(_request: Request, exc: RiskdeskError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: RiskdeskError) -> Response:
+        if console_errors.handles(request):
+            return console_errors.render(request, exc.status_code, exc.code, exc.message,
+                                         exc.details)
         headers = dict(exc.headers or {})
         if exc.status_code == 401:
             headers["WWW-Authenticate"] = "Bearer"
@@ -97,42 +104,58 @@ def _install_error_handlers(app: FastAPI) -> None:
                             status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         details = _validation_details(exc)
         fields = ", ".join(sorted({str(d["field"]) for d in details if d["field"]}))
+        if console_errors.handles(request):
+            return console_errors.render(request, 422, "validation_error",
+                                         f"please check: {fields or 'what you entered'}",
+                                         details)
         return JSONResponse(
             error_body("validation_error",
                        f"the request is not valid; check: {fields or 'the request body'}",
                        details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if console_errors.handles(request):
+            return console_errors.render(request, exc.status_code, code, str(exc.detail))
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(DBAPIError)
-    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
         # A lost or refused connection is the database being unavailable, not a bug: the pool
         # replaces dead connections (pre-ping), so a retry succeeds once the database is back.
         if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             logger.warning("database unavailable on %s %s: %s", request.method, request.url.path,
                            _exception_name(exc))
+            if console_errors.handles(request):
+                return console_errors.render(request, 503, "database_unavailable",
+                                             "the database cannot be reached; nothing was "
+                                             "saved; try again shortly")
             return JSONResponse(error_body("database_unavailable", "the database cannot be "
                                            "reached; nothing was saved; retry shortly"),
                                 status_code=503, headers={"Retry-After": "1"})
         return await _unexpected(request, exc)
 
     @app.exception_handler(PoolTimeoutError)
-    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> JSONResponse:
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> Response:
+        if console_errors.handles(request):
+            return console_errors.render(request, 503, "overloaded",
+                                         "the service is busy; nothing was saved; try again")
         return JSONResponse(error_body("overloaded", "no database connection came free; "
                                        "retry shortly"), status_code=503,
                             headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.error("unhandled %s on %s %s\n%s", _exception_name(exc), request.method,
                      request.url.path, "".join(traceback.format_tb(exc.__traceback__)))
+        if console_errors.handles(request):
+            return console_errors.render(request, 500, "internal_error",
+                                         "something went wrong on our side; nothing was saved")
         return JSONResponse(error_body("internal_error",
                                        "an unexpected error occurred; nothing was saved"),
                             status_code=500)
@@ -195,6 +218,7 @@ def create_app() -> FastAPI:
     )
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(ConsoleHeaders)
     for router in (health_router, auth_public_router, auth_router, users_router, audit_router,
                    applications_router, monitoring_router, notices_router, scoring_router,
                    fairness_router, reports_router, subjects_router, retention_router,
@@ -202,6 +226,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.include_router(drift_router)
     app.include_router(outcomes_router)
+    install_console(app)
     check_every_route_declares_roles(app)
     install_openapi(app)
     return app

@@ -43,6 +43,7 @@ class LoginOutcome:
     role: str | None = None
     throttled: bool = False
     retry_after: int = 0
+    user_id: int | None = None
 
 
 def throttle_delay(failures: int, limit: int, window_seconds: int) -> int:
@@ -63,8 +64,9 @@ def _serialise(session: Session, *keys: str) -> None:
 
 
 def login(session: Session, settings: Settings, *, username: str, password: str,
-          client_address: str) -> LoginOutcome:
-    """Check a password and issue a token; every attempt is recorded and failures are limited."""
+          client_address: str, channel: str = "api") -> LoginOutcome:
+    """Check a password and, for the API, issue a token; every attempt is recorded and failures
+    are limited, whichever door (``channel``: ``api`` or ``console``) it comes through."""
     now = datetime.now(UTC)
     username_sha256 = sha256_hex(username.strip().lower())
     client_digest = keyed_digest(settings, "client_address", client_address)
@@ -107,8 +109,11 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
                           "reason": reason, "first_in_window": True})
         return LoginOutcome()
     actor = Principal.of_user(user)
+    append_event(session, actor, "auth.login_succeeded", "user", user.id,
+                 {"client_digest": client_digest, "channel": channel})
+    if channel != "api":
+        # The console keeps a session of its own (app.console.sessions), not a bearer token.
+        return LoginOutcome(role=user.role, user_id=user.id)
     token, expires_in = create_access_token(settings, user_id=user.id, role=user.role,
                                             version=user.token_version)
-    append_event(session, actor, "auth.login_succeeded", "user", user.id,
-                 {"client_digest": client_digest})
-    return LoginOutcome(token=token, expires_in=expires_in, role=user.role)
+    return LoginOutcome(token=token, expires_in=expires_in, role=user.role, user_id=user.id)

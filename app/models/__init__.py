@@ -30,11 +30,12 @@ from app.models.screening import (
     ScreeningListEntry,
 )
 from app.models.subjects import DataSubject, ErasureRequest
-from app.models.users import ApiKey, LoginAttempt, User
+from app.models.users import ApiKey, ConsoleSession, LoginAttempt, User
 
 __all__ = [
     "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
-    "Backtest", "CaseNote", "DataSubject", "Decision", "DecisionPolicy", "DriftAlert",
+    "Backtest", "CaseNote", "ConsoleSession", "DataSubject", "Decision", "DecisionPolicy",
+    "DriftAlert",
     "DriftCheck", "ErasureRequest", "FairnessAudit", "FourEyesApproval", "JobRun",
     "LoanOutcome", "LoginAttempt", "NoticeObligation", "OutcomeLoad", "ReasonCatalogVersion",
     "RegistryTransition", "Report", "Rescreen", "ReviewCase", "ScoredCharacteristic",

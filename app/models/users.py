@@ -45,3 +45,25 @@ class LoginAttempt(SQLModel, table=True):
     client_digest: str = Field(max_length=64, index=True)
     succeeded: bool
     attempted_at: datetime = utc_datetime_field(default_factory=utcnow, index=True)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A browser's signed-in session in the console.
+
+    The cookie carries a random token; only its sha256 is stored, so a copy of the database
+    signs no one in. A session ends at sign-out, after ``CONSOLE_IDLE_MINUTES`` without a
+    request, at ``expires_at`` whatever the activity, and when the user's credentials change
+    (``token_version``).
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_sha256: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_version: int
+    client_digest: str = Field(max_length=64)
+    created_at: datetime = utc_datetime_field(default_factory=utcnow)
+    last_seen_at: datetime = utc_datetime_field(default_factory=utcnow)
+    expires_at: datetime = utc_datetime_field()
+    ended_at: datetime | None = utc_datetime_field(default=None, nullable=True)

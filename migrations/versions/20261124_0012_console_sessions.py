@@ -1,0 +1,45 @@
+"""console sessions
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-24 06:54:49.082630
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '0012'
+down_revision: str | None = '0011'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('console_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_version', sa.Integer(), nullable=False),
+    sa.Column('client_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('console_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_console_sessions_token_sha256'), ['token_sha256'],
+                              unique=True)
+        batch_op.create_index(batch_op.f('ix_console_sessions_user_id'), ['user_id'],
+                              unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('console_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_console_sessions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_console_sessions_token_sha256'))
+    op.drop_table('console_sessions')
