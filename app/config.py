@@ -103,6 +103,8 @@ class Settings(KeySettings):
     # The largest request body accepted (413 beyond it, before parsing): an application
     # document is a few kilobytes.
     max_request_bytes: int = Field(64 * 1024, ge=1024)
+    # A report PDF uploaded to be verified (the console's "Verify a report").
+    max_upload_bytes: int = Field(16 * 1024 * 1024, ge=1024)
 
     # How long ledger events are kept: at least the EU AI Act's six months (Art. 19(1), 26(6)).
     # Nothing deletes events automatically, whatever the value: the retention run reports how

@@ -21,6 +21,10 @@ class _TooLarge(BaseException):
     pass
 
 
+# Paths that take an uploaded document, with the larger limit ``max_upload_bytes``.
+UPLOAD_PATHS = frozenset({"/console/reports/verify"})
+
+
 class BodySizeLimit:
     """ASGI middleware refusing request bodies over ``max_request_bytes`` (settings) with 413."""
 
@@ -31,10 +35,13 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = get_settings().max_request_bytes
+        settings = get_settings()
+        # Uploading a report's PDF to verify it is the one request that carries a document.
+        limit = (settings.max_upload_bytes if scope["path"] in UPLOAD_PATHS
+                 else settings.max_request_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await self._refuse(send, limit)
+            await self._refuse(send, limit, scope["path"])
             return
         received = 0
         started = False
@@ -57,14 +64,22 @@ class BodySizeLimit:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send, limit)
+                await self._refuse(send, limit, scope["path"])
 
-    async def _refuse(self, send: Send, limit: int) -> None:
-        body = json.dumps(error_body(
-            "request_too_large", f"the request body is over the {limit} byte limit; "
-            "an application is a few kilobytes")).encode()
+    async def _refuse(self, send: Send, limit: int, path: str) -> None:
+        if path.startswith("/console"):
+            # A person in the browser: a page, not a JSON body.
+            body = (f"<!doctype html><html lang=en><title>Too large</title><h1>Too large</h1>"
+                    f"<p>What you sent is over the {limit:,} byte limit; nothing was saved. "
+                    f"<a href=\"javascript:history.back()\">Go back</a>.</p></html>").encode()
+            content_type = b"text/html; charset=utf-8"
+        else:
+            body = json.dumps(error_body(
+                "request_too_large", f"the request body is over the {limit} byte limit; "
+                "an application is a few kilobytes")).encode()
+            content_type = b"application/json"
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
+                    "headers": [(b"content-type", content_type),
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})

@@ -200,8 +200,11 @@ def _routes_text(routes: Sequence[RouteAccess]) -> str:
 
 
 def permissions_markdown(app: FastAPI) -> str:
-    """The permission table, action → roles → routes, between its markers in docs/api.md."""
-    routes = route_access(app)
+    """The permission table, action → roles → routes, between its markers in docs/api.md.
+
+    The API's routes only: the console's pages declare the same actions (docs/console.md).
+    """
+    routes = [r for r in route_access(app) if not r.path.startswith("/console")]
     lines = [BEGIN, "| action | roles | routes |", "| --- | --- | --- |"]
     for action in Action:
         declaring = [r for r in routes if r.action == action]

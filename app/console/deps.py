@@ -40,7 +40,13 @@ async def presented_csrf(request: Request) -> str | None:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         # Starlette keeps the parsed form on the request, so the endpoint reads it again free.
-        value = (await request.form()).get(CSRF_FIELD)
+        form = await request.form()
+        # The form's uploaded files are closed when the request ends, as FastAPI does for the
+        # forms it parses itself.
+        stack = request.scope.get("fastapi_middleware_astack")
+        if stack is not None:
+            stack.push_async_callback(form.close)
+        value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else None
     return None
 

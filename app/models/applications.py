@@ -32,8 +32,11 @@ class Application(SQLModel, table=True):
     __tablename__ = "applications"
     __table_args__ = (
         UniqueConstraint("submitted_by", "idempotency_key", name="uq_applications_idempotency"),
-        Index("ix_applications_submitted_at", "submitted_at"),
-        Index("ix_applications_submitted_by", "submitted_by"),
+        # Lists page by (submitted_at, id) (keyset); status and outcome ride along so monthly
+        # rates are read from the index alone. An officer's own list has its own index.
+        Index("ix_applications_submitted_at_id", "submitted_at", "id", "status", "outcome"),
+        Index("ix_applications_submitted_by_at", "submitted_by", "submitted_at", "id"),
+        Index("ix_applications_idempotency_key", "idempotency_key"),
         # Duplicate checks look up one digest within a recent window.
         Index("ix_applications_national_id_digest", "national_id_digest", "submitted_at"),
         Index("ix_applications_name_dob_digest", "name_dob_digest", "submitted_at"),

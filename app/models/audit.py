@@ -13,9 +13,12 @@ from app.models.base import utc_datetime_field
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
     __table_args__ = (
-        Index("ix_audit_events_entity", "entity_type", "entity_id"),
-        Index("ix_audit_events_actor", "actor_id"),
-        Index("ix_audit_events_action", "action"),
+        # The explorer pages each search newest first by seq (keyset); an action is searched by
+        # prefix, which PostgreSQL can take from an index only with pattern operators.
+        Index("ix_audit_events_entity", "entity_type", "entity_id", "seq"),
+        Index("ix_audit_events_actor", "actor_id", "seq"),
+        Index("ix_audit_events_action", "action", "seq",
+              postgresql_ops={"action": "text_pattern_ops"}),
         Index("ix_audit_events_occurred_at", "occurred_at"),
     )
 

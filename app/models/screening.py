@@ -60,7 +60,9 @@ class Screening(SQLModel, table=True):
     (app.screening.service.subject_digest), the list versions, the outcome and the matches."""
 
     __tablename__ = "screenings"
-    __table_args__ = (Index("ix_screenings_subject", "subject_digest"),)
+    __table_args__ = (Index("ix_screenings_subject", "subject_digest"),
+                      # Sanctions matches, newest first, page by (screened_at, id).
+                      Index("ix_screenings_status", "status", "screened_at", "id"))
 
     id: str = Field(primary_key=True, max_length=32)
     application_id: str | None = Field(default=None, sa_column=Column(

@@ -1,4 +1,4 @@
-"""console sessions
+"""console sessions, and the indexes the console's keyset pages read
 
 Revision ID: 0012
 Revises: 0011
@@ -36,9 +36,35 @@ def upgrade() -> None:
                               unique=True)
         batch_op.create_index(batch_op.f('ix_console_sessions_user_id'), ['user_id'],
                               unique=False)
+    # Lists page by keyset (never OFFSET): each needs an index in its own order.
+    op.drop_index('ix_applications_submitted_at', table_name='applications')
+    op.drop_index('ix_applications_submitted_by', table_name='applications')
+    op.create_index('ix_applications_submitted_at_id', 'applications',
+                    ['submitted_at', 'id', 'status', 'outcome'])
+    op.create_index('ix_applications_submitted_by_at', 'applications',
+                    ['submitted_by', 'submitted_at', 'id'])
+    op.create_index('ix_applications_idempotency_key', 'applications', ['idempotency_key'])
+    for name in ('ix_audit_events_entity', 'ix_audit_events_actor', 'ix_audit_events_action'):
+        op.drop_index(name, table_name='audit_events')
+    op.create_index('ix_audit_events_entity', 'audit_events', ['entity_type', 'entity_id', 'seq'])
+    op.create_index('ix_audit_events_actor', 'audit_events', ['actor_id', 'seq'])
+    op.create_index('ix_audit_events_action', 'audit_events', ['action', 'seq'],
+                    postgresql_ops={'action': 'text_pattern_ops'})
+    op.create_index('ix_screenings_status', 'screenings', ['status', 'screened_at', 'id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_screenings_status', table_name='screenings')
+    for name in ('ix_audit_events_entity', 'ix_audit_events_actor', 'ix_audit_events_action'):
+        op.drop_index(name, table_name='audit_events')
+    op.create_index('ix_audit_events_entity', 'audit_events', ['entity_type', 'entity_id'])
+    op.create_index('ix_audit_events_actor', 'audit_events', ['actor_id'])
+    op.create_index('ix_audit_events_action', 'audit_events', ['action'])
+    op.drop_index('ix_applications_idempotency_key', table_name='applications')
+    op.drop_index('ix_applications_submitted_by_at', table_name='applications')
+    op.drop_index('ix_applications_submitted_at_id', table_name='applications')
+    op.create_index('ix_applications_submitted_by', 'applications', ['submitted_by'])
+    op.create_index('ix_applications_submitted_at', 'applications', ['submitted_at'])
     with op.batch_alter_table('console_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_sessions_user_id'))
         batch_op.drop_index(batch_op.f('ix_console_sessions_token_sha256'))
