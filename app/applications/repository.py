@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, union_all
+from sqlalchemy import bindparam, func, literal, or_, tuple_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -90,3 +90,77 @@ def search(session: Session, *, submitted_by: str | None = None, outcome: str | 
                         .order_by(col(Application.submitted_at).desc(), col(Application.id))
                         .offset(offset).limit(limit)).all()
     return list(rows), int(total)
+
+
+# --- The console's lists: keyset pages, never OFFSET, never a COUNT over the table ------------
+
+
+class ListedApplication(NamedTuple):
+    """One row of an application list: the request and where it stands, no personal data."""
+
+    id: str
+    submitted_at: datetime
+    submitted_by: str
+    status: str
+    outcome: str
+    risk_tier: str | None
+    score: float | None
+    amount: Any
+    currency: str
+    term_months: int
+    purpose: str
+    reference: str | None
+
+
+_LISTED = (_applications.c.id, _applications.c.submitted_at, _applications.c.submitted_by,
+           _applications.c.status, _applications.c.outcome, _applications.c.risk_tier,
+           _applications.c.score, _applications.c.amount, _applications.c.currency,
+           _applications.c.term_months, _applications.c.purpose,
+           _applications.c.idempotency_key)
+
+Cursor = tuple[datetime, str]
+
+
+def keyset_page(session: Session, *, submitted_by: str | None = None,
+                outcome: str | None = None, status: str | None = None,
+                submitted_from: datetime | None = None, submitted_to: datetime | None = None,
+                id_or_reference: str | None = None, before: Cursor | None = None,
+                after: Cursor | None = None, limit: int = 50,
+                ) -> tuple[list[ListedApplication], bool]:
+    """One page of applications matching the filters, newest first (by submission time, then
+    id), and whether more lie beyond it in the direction read: older than ``before``, or newer
+    than ``after`` (that page is read oldest first from the cursor, then turned round). Only the
+    listed columns are read: the JSON inputs stay on disk."""
+    table = _applications.c
+    conditions: list[Any] = []
+    if submitted_by is not None:
+        conditions.append(table.submitted_by == submitted_by)
+    if outcome is not None:
+        conditions.append(table.outcome == outcome)
+    if status is not None:
+        conditions.append(table.status == status)
+    if submitted_from is not None:
+        conditions.append(table.submitted_at >= submitted_from)
+    if submitted_to is not None:
+        conditions.append(table.submitted_at < submitted_to)
+    if id_or_reference is not None:
+        conditions.append(or_(table.id == id_or_reference,
+                              table.idempotency_key == id_or_reference))
+    key = tuple_(table.submitted_at, table.id)
+    if after is not None:
+        conditions.append(key > tuple_(literal(after[0], table.submitted_at.type),
+                                       literal(after[1])))
+        order = (table.submitted_at.asc(), table.id.asc())
+    else:
+        if before is not None:
+            conditions.append(key < tuple_(literal(before[0], table.submitted_at.type),
+                                           literal(before[1])))
+        order = (table.submitted_at.desc(), table.id.desc())
+    rows = session.execute(sa_select(*_LISTED).where(*conditions).order_by(*order)
+                           .limit(limit + 1)).all()
+    more = len(rows) > limit
+    listed = [ListedApplication(*row) for row in rows[:limit]]
+    if after is not None:
+        listed.reverse()
+    return listed, more
+

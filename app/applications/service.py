@@ -37,7 +37,12 @@ from app.notices import service as notices_service
 from app.reviews import service as reviews
 from app.reviews.states import ApprovalState, CaseKind
 from app.scoring import shadow
-from app.scoring.service import LoadedModel, load_in_use, load_policy_version
+from app.scoring.service import (
+    LoadedModel,
+    load_in_use,
+    load_model_by_version,
+    load_policy_version,
+)
 from app.screening import service as screening_service
 from app.subjects import service as subjects
 from compliance.fairness import age_band_on
@@ -549,3 +554,22 @@ def answer_counteroffer(session: Session, actor: Principal, application_id: str,
                                                   "term_months": offered["term_months"]},
                  rows=(application, row))
     return row
+
+
+# --- What a decision's score means ------------------------------------------------------------
+
+
+def score_range(session: Session, model_version: str | None) -> tuple[int, int] | None:
+    """The lowest and highest score ``model_version`` can give, as the adverse action notice
+    discloses them; None for a decision made without a stored model."""
+    # Imported here: the reports package reads applications, so a module-level import would
+    # make the two import each other.
+    from app.reports.inputs.adverse_action import score_range as bounds
+
+    if model_version is None:
+        return None
+    try:
+        model = load_model_by_version(session, model_version)
+    except NotFound:
+        return None
+    return bounds(model.scorecard)
