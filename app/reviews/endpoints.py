@@ -43,7 +43,6 @@ from app.reviews.states import CaseKind
 from app.screening import dispositions
 from app.screening import service as screening
 from app.subjects import service as subjects
-from compliance.ledger import sha256_hex
 
 router = APIRouter(tags=["reviews"])
 CaseReader = Annotated[Principal, RequireAction(Action.CASE_READ)]
@@ -223,12 +222,5 @@ def reject(approval_id: str, body: ApprovalReject, session: SessionDep, settings
            actor: Checker) -> ApprovalPublic:
     """Send a proposed decision back to its maker, with the reason; nothing changes for the
     applicant."""
-    approval = service.get_approval(session, approval_id)
-    service.check_checker(session, actor, approval)
-    now = datetime.now(UTC)
-    if approval.case_id is not None:
-        # The reason goes on the case, sealed like any note, for the maker to read.
-        service.add_note(session, settings, actor, service.get(session, approval.case_id),
-                         body.note, (), now=now)
-    service.send_back(session, actor, approval, sha256_hex(body.note), now)
-    return approval_public(approval)
+    return approval_public(service.reject_proposal(session, settings, actor, approval_id,
+                                                   body.note))

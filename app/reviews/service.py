@@ -482,3 +482,38 @@ def ageing(session: Session, as_of: datetime, since: datetime | None = None) -> 
         ReviewCase.opened_at, ReviewCase.due_at, ReviewCase.decided_at).where(
         col(ReviewCase.opened_at) <= as_of, relevant)).all()
     return ageing_of([tuple(r) for r in rows], as_of, since)
+
+
+# --- Service levels and sending back, as the console shows and does them ----------------------
+
+# A case is "due soon" once less than this share of its service level remains.
+DUE_SOON_SHARE = 0.25
+
+
+class ServiceLevel:
+    """Where an open case stands against its due time."""
+
+    WITHIN = "within"
+    DUE_SOON = "due_soon"
+    BREACHED = "breached"
+
+
+def service_level(case: ReviewCase, now: datetime) -> str:
+    """Breached once past its due time; due soon in the last DUE_SOON_SHARE of its window."""
+    if case.due_at <= now:
+        return ServiceLevel.BREACHED
+    window = (case.due_at - case.opened_at).total_seconds()
+    left = (case.due_at - now).total_seconds()
+    return ServiceLevel.DUE_SOON if left < window * DUE_SOON_SHARE else ServiceLevel.WITHIN
+
+
+def reject_proposal(session: Session, settings: Settings, checker: Principal,
+                    approval_id: str, note: str) -> FourEyesApproval:
+    """The checker sends a proposal back to its maker: the reason goes on the case, sealed like
+    any note, and nothing changes for the applicant (what POST /approvals/{id}/reject does)."""
+    approval = get_approval(session, approval_id)
+    check_checker(session, checker, approval)
+    now = datetime.now(UTC)
+    if approval.case_id is not None:
+        add_note(session, settings, checker, get(session, approval.case_id), note, (), now=now)
+    return send_back(session, checker, approval, sha256_hex(note), now)
