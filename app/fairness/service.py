@@ -279,3 +279,95 @@ def get_audit(session: Session, audit_id: int) -> FairnessAudit:
     if record is None:
         raise NotFound(f"no fairness audit {audit_id}", code="fairness_audit_not_found")
     return record
+
+
+# --- Monitoring between audits ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthlyRate:
+    """One month of submissions: decided as the live audit decides (applications still waiting
+    are left out of the rate), approved when the current outcome is approve."""
+
+    month: str  # YYYY-MM (UTC)
+    applications: int
+    waiting: int
+    approved: int
+
+    @property
+    def decided(self) -> int:
+        return self.applications - self.waiting
+
+    @property
+    def approval_rate(self) -> float | None:
+        return self.approved / self.decided if self.decided else None
+
+
+def months_between(start: date, end: date) -> list[str]:
+    """``YYYY-MM`` of every month from ``start``'s to ``end``'s, both included."""
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def approval_rates_by_month(session: Session, date_from: date,
+                            date_to: date) -> list[MonthlyRate]:
+    """Approval rate per month of submission from ``date_from`` to ``date_to`` (UTC days, both
+    inclusive), every month listed (empty ones with no rate); the same rule as
+    :func:`live_decisions_frame` (waiting statuses left out, approve favourable), counted by
+    the database."""
+    start, end = period_bounds(date_from, date_to)
+    months = []
+    for label in months_between(date_from, date_to):
+        year, month = int(label[:4]), int(label[5:])
+        first = datetime(year, month, 1, tzinfo=UTC)
+        after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        months.append((label, max(first, start), min(after, end)))
+    rows = repository.monthly_counts(session, months,
+                                     waiting=tuple(str(s) for s in PENDING_STATUSES),
+                                     favourable=APPROVE)
+    return sorted((MonthlyRate(label, applications, waiting, approved)
+                   for label, applications, waiting, approved in rows), key=lambda r: r.month)
+
+
+@dataclass(frozen=True)
+class LowestRatio:
+    """The judged group with the lowest adverse impact ratio against its reference group."""
+
+    attribute: str
+    label: str
+    group: str
+    reference_group: str
+    air: float
+    below_threshold: bool
+    flagged: bool
+
+
+def lowest_air(result: dict[str, Any]) -> LowestRatio | None:
+    """The lowest impact ratio of a stored audit's result, among groups large enough to judge
+    (None when no group could be judged)."""
+    threshold = float(result["settings"]["thresholds"]["min_air"])
+    lowest: LowestRatio | None = None
+    for attribute in result["attributes"]:
+        for row in attribute["groups"]:
+            air = row.get("air_vs_reference")
+            if air is None or row.get("too_small_to_judge"):
+                continue
+            if lowest is None or air < lowest.air:
+                lowest = LowestRatio(attribute["name"], attribute["label"], row["group"],
+                                     attribute["reference_group"], float(air), air < threshold,
+                                     bool(row.get("flagged")))
+    return lowest
+
+
+def latest_audit(session: Session) -> FairnessAudit | None:
+    """The audit run last (with its result), or None before the first."""
+    return repository.latest(session)
+
+
+def audits_page(session: Session, *, before_id: int | None = None,
+                limit: int = 25) -> list[FairnessAudit]:
+    """A keyset page of stored audits, newest first, without their results."""
+    return repository.page(session, before_id=before_id, limit=limit)

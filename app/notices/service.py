@@ -7,6 +7,7 @@ records the decision, so both commit or neither does.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -17,6 +18,7 @@ from app.db import insert_row
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Decision, NoticeObligation
 from app.notices import repository
+from compliance.reports.period import NoticeCoverage
 from risk_models.decisions import AdverseAction
 from risk_models.notices import (
     DELIVERY_CHANNELS,
@@ -111,3 +113,34 @@ def withdraw(session: Session, actor: Principal, application_id: str, kind: Noti
 
 def is_overdue(obligation: NoticeObligation, today: date) -> bool:
     return obligation.status in OPEN_STATUSES and obligation.due_date < today
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """How the notices owed stand on a day, with the compliance report's definitions
+    (:func:`compliance.reports.period.notice_coverage`)."""
+
+    coverage: NoticeCoverage
+
+    @property
+    def due(self) -> int:
+        """Notices whose due date has come: delivered (on time or late) or overdue."""
+        c = self.coverage
+        return c.delivered_on_time + c.delivered_late + c.overdue
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Delivered by the due date, of those due (the report's "on time, of those due")."""
+        return self.coverage.delivered_on_time / self.due if self.due else None
+
+
+def timeliness(session: Session, today: date) -> Timeliness:
+    """Every notice obligation's standing on ``today``, from one aggregate query."""
+    counts = repository.timeliness_counts(session, today)
+    withdrawn = counts.get("withdrawn", 0)
+    return Timeliness(NoticeCoverage(
+        owed=sum(counts.values()) - withdrawn,
+        delivered_on_time=counts.get("delivered_on_time", 0),
+        delivered_late=counts.get("delivered_late", 0),
+        not_yet_due=counts.get("not_yet_due", 0), overdue=counts.get("overdue", 0),
+        withdrawn=withdrawn))

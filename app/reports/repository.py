@@ -66,6 +66,32 @@ def search(session: Session, *, kinds: tuple[str, ...] | None = None,
     return list(rows), int(total)
 
 
+def page(session: Session, *, kinds: tuple[str, ...] | None = None,
+         submitted_by: str | None = None, before_id: int | None = None,
+         limit: int = 25) -> list[Report]:
+    """Up to ``limit`` reports older than ``before_id`` (all when None), newest first, without
+    their bytes: a keyset page on the primary key, with the filters of :func:`search`."""
+    query = select(Report).options(defer(Report.pdf),  # type: ignore[arg-type]
+                                   defer(Report.manifest))  # type: ignore[arg-type]
+    if kinds is not None:
+        query = query.where(col(Report.kind).in_(kinds))
+    if submitted_by is not None:
+        query = query.where(col(Report.application_id).in_(
+            select(Application.id).where(Application.submitted_by == submitted_by)))
+    if before_id is not None:
+        query = query.where(col(Report.id) < before_id)
+    return list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)).all())
+
+
+def count_since(session: Session, since: datetime, *,
+                kinds: tuple[str, ...] | None = None) -> int:
+    """Reports created at or after ``since`` (on the creation-time index)."""
+    query = select(func.count()).select_from(Report).where(col(Report.created_at) >= since)
+    if kinds is not None:
+        query = query.where(col(Report.kind).in_(kinds))
+    return int(session.exec(query).one())
+
+
 # --- One application ----------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ rebuilds the PDF from the manifest, and verifies the chain up to the event.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -190,6 +191,21 @@ def list_reports(session: Session, actor: Principal, *, kind: ReportKind | None 
                              limit=limit)
 
 
+def reports_page(session: Session, actor: Principal, *, before_id: int | None = None,
+                 limit: int = 25) -> list[Report]:
+    """A keyset page of the reports the actor may read (as :func:`list_reports` narrows),
+    newest first, without their bytes."""
+    return repository.page(session, kinds=access.visible_kinds(actor),
+                           submitted_by=own_applications_only(actor), before_id=before_id,
+                           limit=limit)
+
+
+def created_since(session: Session, actor: Principal, since: datetime) -> int:
+    """How many reports of the kinds the actor may read were created since ``since`` (the
+    loan officers' ownership rule aside: their home shows notices, not this)."""
+    return repository.count_since(session, since, kinds=access.visible_kinds(actor))
+
+
 # --- Verification ------------------------------------------------------------------------------
 
 
@@ -320,3 +336,130 @@ def find_by_pdf(session: Session, pdf: bytes) -> dict[str, Any]:
                 "created_at": event.occurred_at.isoformat(),
                 "created_by": event.actor_id, "created_by_role": event.actor_role}
     return {"known": False, "sha256": digest}
+
+
+# What every report PDF says of itself in its XMP metadata (compliance.reports.common): which
+# report it claims to be and the manifest it claims to be built from. Read from the raw bytes,
+# not by parsing the PDF: an altered file need not parse, and the claim is what names the
+# report whose ledger record it is compared with.
+_CLAIMED_ID = re.compile(rb"<riskdesk:reportId>(\d{1,12})</riskdesk:reportId>")
+_CLAIMED_MANIFEST = re.compile(
+    rb"<riskdesk:manifestSha256>([0-9a-f]{64})</riskdesk:manifestSha256>")
+
+
+@dataclass
+class UploadVerification:
+    """Whether a PDF someone holds is a report riskdesk made, unaltered since.
+
+    ``genuine`` only when the ledger's ``report.created`` event of a report recorded exactly
+    this file's sha256 and the chain verifies up to that event. ``report_id`` is the report the
+    file was identified as (``identified``) or, failing that, the one its metadata claims.
+    ``stored`` is the verification of riskdesk's own copy of that report, when there is one.
+    """
+
+    sha256: str
+    size: int
+    genuine: bool = False
+    identified: bool = False
+    report_id: int | None = None
+    kind: str | None = None
+    created_seq: int | None = None
+    created_at: datetime | None = None
+    ledger_sha256: str | None = None
+    claimed_manifest_sha256: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    stored: Verification | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in vars(self).items() if k != "stored"},
+                "created_at": None if self.created_at is None else self.created_at.isoformat(),
+                "stored": None if self.stored is None else self.stored.as_dict()}
+
+
+def _stored_verification(session: Session, settings: Settings, report_id: int
+                         ) -> Verification | None:
+    try:
+        return verify_report(session, settings, report_id)
+    except NotFound:
+        return None
+
+
+def verify_upload(session: Session, settings: Settings, actor: Principal,
+                  pdf: bytes) -> UploadVerification:
+    """Verify a report PDF someone holds against the ledger and the stored report, and record
+    the verification in the ledger when the file names or is a report.
+
+    The file is identified by its sha256 among the PDF hashes ``report.created`` events
+    recorded; the chain must verify up to that event (:func:`verify_report`, which also proves
+    the stored copy). A file no event recorded is compared with the report its metadata claims
+    to be, to say why it is not that report.
+    """
+    digest = ledger.sha256_hex(pdf)
+    result = UploadVerification(sha256=digest, size=len(pdf))
+    claimed_manifest = _CLAIMED_MANIFEST.search(pdf)
+    result.claimed_manifest_sha256 = (claimed_manifest.group(1).decode() if claimed_manifest
+                                      else None)
+    found = find_by_pdf(session, pdf)
+    if found["known"]:
+        result.identified = True
+        result.report_id = int(found["report_id"])
+        created = creation_event(session, result.report_id)
+        assert created is not None
+        result.stored = _stored_verification(session, settings, result.report_id)
+        _describe_creation(result, created)
+        chain = (result.stored.checks.get("chain_verified") if result.stored is not None
+                 else None)
+        if chain is None:
+            verified = repository.verify_up_to(session, created.seq)
+            reaches = created.seq <= verified.head_seq
+            chain = {"ok": reaches, "detail": f"the chain verifies from event 1 to event "
+                     f"{created.seq}" if reaches else f"the chain does not verify up to event "
+                     f"{created.seq}: {verified.problem or verified.first_bad_seq}"}
+        result.genuine = bool(chain["ok"])
+        if not result.genuine:
+            result.reasons.append("the ledger recorded this file's sha256, but the ledger "
+                                  f"itself is broken: {chain['detail']}")
+    else:
+        _explain_unknown(session, settings, pdf, result)
+    if result.report_id is not None and repository.get(session, result.report_id) is not None:
+        append_event(session, actor, "report.verified", "report", result.report_id, {
+            "ok": result.genuine, "source": "upload", "uploaded_sha256": digest,
+            "identified": result.identified})
+    return result
+
+
+def _describe_creation(result: UploadVerification, created: AuditEvent) -> None:
+    payload = json.loads(created.payload)
+    result.kind = payload.get("kind")
+    result.created_seq = created.seq
+    result.created_at = created.occurred_at
+    result.ledger_sha256 = _pdf_sha256(created)
+
+
+def _explain_unknown(session: Session, settings: Settings, pdf: bytes,
+                     result: UploadVerification) -> None:
+    """Why a file whose sha256 no ``report.created`` event recorded is not a genuine report."""
+    if not pdf.startswith(b"%PDF-"):
+        result.reasons.append("the file is not a PDF")
+    claimed = _CLAIMED_ID.search(pdf)
+    if claimed is None:
+        result.reasons.append(f"no report in the ledger has sha256 {result.sha256}, and the "
+                              "file does not name a riskdesk report in its metadata")
+        return
+    result.report_id = int(claimed.group(1))
+    created = creation_event(session, result.report_id)
+    if created is None:
+        result.reasons.append(f"the file names report {result.report_id}, but the ledger "
+                              "holds no record of that report's creation")
+        return
+    _describe_creation(result, created)
+    result.reasons.append(
+        f"the file names report {result.report_id}, but its sha256 {result.sha256} is not the "
+        f"sha256 {result.ledger_sha256} the ledger recorded when that report was created "
+        f"(event {created.seq}): the file was altered, or it is not that report")
+    recorded_manifest = json.loads(created.payload).get("manifest_sha256")
+    if (result.claimed_manifest_sha256 is not None and recorded_manifest is not None
+            and result.claimed_manifest_sha256 != recorded_manifest):
+        result.reasons.append(f"the manifest sha256 it carries ({result.claimed_manifest_sha256}"
+                              f") is not the one the ledger recorded ({recorded_manifest})")
+    result.stored = _stored_verification(session, settings, result.report_id)

@@ -14,11 +14,12 @@ checker's approval records it. Then:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from app.applications import repository
@@ -39,10 +40,12 @@ from app.models import (
     ScreeningDisposition,
 )
 from app.reviews import service as reviews
-from app.reviews.states import ApprovalState, CaseKind
+from app.reviews.states import ApprovalState, CaseKind, CaseState
 from app.scoring.service import load_policy_version
 from app.screening.service import (
+    CONFIRMED,
     FALSE_POSITIVE,
+    POTENTIAL,
     TRUE_MATCH,
     remember,
     unsettled_entries,
@@ -213,3 +216,61 @@ def dispositions_of(session: Session, application_id: str) -> list[ScreeningDisp
 
 def is_disposition(approval: FourEyesApproval) -> bool:
     return bool(approval.proposal.get("kind") == PROPOSAL_KIND)
+
+
+# --- Matches awaiting or having a disposition (the compliance console) -------------------------
+
+MATCH_STATUSES = (POTENTIAL, CONFIRMED)
+
+
+def match_screenings(session: Session, *, before: tuple[datetime, str] | None = None,
+                     limit: int = 25) -> list[Screening]:
+    """Up to ``limit`` screenings that found a potential or confirmed match, older than the
+    ``(screened_at, id)`` cursor ``before``, newest first (a keyset page)."""
+    query = select(Screening).where(col(Screening.status).in_(MATCH_STATUSES))
+    if before is not None:
+        at, ident = before
+        query = query.where(or_(col(Screening.screened_at) < at,
+                                and_(col(Screening.screened_at) == at,
+                                     col(Screening.id) < ident)))
+    query = query.order_by(col(Screening.screened_at).desc(), col(Screening.id).desc())
+    return list(session.exec(query.limit(limit)).scalars())  # type: ignore[call-overload]
+
+
+def sanctions_cases_of(session: Session,
+                       application_ids: Iterable[str]) -> dict[str, list[ReviewCase]]:
+    """The sanctions cases of each of ``application_ids``, oldest first."""
+    ids = sorted(set(application_ids))
+    out: dict[str, list[ReviewCase]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = session.exec(select(ReviewCase).where(  # type: ignore[call-overload]
+        col(ReviewCase.application_id).in_(ids), col(ReviewCase.kind) == CaseKind.SANCTIONS_MATCH)
+        .order_by(col(ReviewCase.opened_at))).scalars()
+    for case in rows:
+        out[case.application_id].append(case)
+    return out
+
+
+def dispositions_of_applications(session: Session, application_ids: Iterable[str]
+                                 ) -> dict[str, list[ScreeningDisposition]]:
+    """The dispositions made on each of ``application_ids``' matches, in order."""
+    ids = sorted(set(application_ids))
+    out: dict[str, list[ScreeningDisposition]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = session.exec(select(ScreeningDisposition).where(  # type: ignore[call-overload]
+        col(ScreeningDisposition.application_id).in_(ids))
+        .order_by(col(ScreeningDisposition.decided_at))).scalars()
+    for row in rows:
+        out[row.application_id].append(row)
+    return out
+
+
+def open_sanctions_cases(session: Session) -> int:
+    """Sanctions cases not yet decided: matches still waiting for a disposition."""
+    return int(session.execute(select(func.count()).select_from(ReviewCase).where(
+        col(ReviewCase.kind) == CaseKind.SANCTIONS_MATCH,
+        # Named states, not "not decided": the state-and-due index then answers.
+        col(ReviewCase.state).in_([str(s) for s in CaseState if s != CaseState.DECIDED]))
+    ).scalar_one())
