@@ -174,3 +174,16 @@ def acknowledge(session: Session, alert_id: str, *, at: datetime, by: str, note:
         update(_alerts).where(_alerts.c.id == alert_id, _alerts.c.acknowledged_at.is_(None))
         .values(acknowledged_at=at, acknowledged_by=by, acknowledgement=note))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def alerts_of_model(session: Session, model_version: str, *, limit: int) -> list[DriftAlert]:
+    """A model's drift alerts, open or acknowledged, newest first."""
+    return list(session.exec(
+        sqlmodel_select(DriftAlert).where(DriftAlert.model_version == model_version)
+        .order_by(col(DriftAlert.raised_at).desc(), col(DriftAlert.id)).limit(limit)).all())
+
+
+def count_open_alerts(session: Session) -> int:
+    """How many alerts wait for acknowledgement (read from the open-alerts index)."""
+    return int(session.execute(select(func.count()).select_from(_alerts)
+                               .where(_alerts.c.acknowledged_at.is_(None))).scalar_one())

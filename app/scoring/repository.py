@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import literal, or_, union_all
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.models import DecisionPolicy, ScoringModel
@@ -67,3 +68,25 @@ def policy_by_version(session: Session, version: str) -> DecisionPolicy | None:
 def list_policies(session: Session) -> list[DecisionPolicy]:
     return list(session.exec(select(DecisionPolicy)
                              .order_by(col(DecisionPolicy.created_at).desc())).all())
+
+
+# --- The console's registry views: who moved each version, without its large texts ---------
+
+_GOVERNANCE = ("status", "version", "validated_by", "validated_at", "validation_report_id",
+               "approved_by", "approved_at", "activated_at")
+
+
+def registry_entries(session: Session, kind: str,
+                     status: RegistryStatus | None = None) -> list[dict[str, object]]:
+    """Each model (``kind="model"``) or policy version, newest first, as the registry lists it:
+    its status, who built it and when, and who validated and approved it (none of the
+    artifact, metrics or policy body). ``status`` keeps the versions in that status only."""
+    table = _models if kind == "model" else _policies
+    built_by = table.c.trained_by if kind == "model" else table.c.created_by
+    built_at = table.c.trained_at if kind == "model" else table.c.created_at
+    statement = core_select(*(table.c[name] for name in _GOVERNANCE),
+                            built_by.label("built_by"), built_at.label("built_at"))
+    if status is not None:
+        statement = statement.where(table.c.status == status)
+    rows = session.execute(statement.order_by(built_at.desc(), table.c.id.desc())).all()
+    return [{"kind": kind, **row._asdict()} for row in rows]
