@@ -29,6 +29,7 @@ LedgerReader = Annotated[Principal, RequireAction(Action.LEDGER_READ)]
 
 @router.get("/verify", response_model=LedgerVerificationPublic)
 def verify(
+    session: SessionDep,
     settings: SettingsDep,
     actor: LedgerReader,
     deep: Annotated[bool, Query(description="Also compare every application, decision, "
@@ -36,9 +37,11 @@ def verify(
                                 "digest its latest event recorded.")] = False,
 ) -> LedgerVerificationPublic:
     """Recompute the hash chain and compare it with the checkpoints kept outside the database;
-    ``deep`` also checks every tracked row. Reports the first break and names each finding."""
-    return LedgerVerificationPublic(**service.verify_ledger(get_engine(), settings,
-                                                            deep_rows=deep))
+    ``deep`` also checks every tracked row. Reports the first break and names each finding.
+    The verification, its outcome and who ran it are recorded (``ledger.verified``)."""
+    result = service.verify_ledger(get_engine(), settings, deep_rows=deep)
+    service.record_verification(session, actor, result)
+    return LedgerVerificationPublic(**result)
 
 
 @router.post("/verify", response_model=CheckpointVerificationPublic)

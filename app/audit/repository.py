@@ -14,6 +14,7 @@ from sqlalchemy import (
     SQLColumnExpression,
     String,
     Table,
+    and_,
     func,
     text,
     type_coerce,
@@ -165,3 +166,85 @@ def search_events(
         select(AuditEvent).where(*conditions).order_by(col(AuditEvent.seq)).limit(limit)
     ).all()
     return list(events), int(total)
+
+
+def explore_events(
+    session: Session,
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor_id: str | None = None,
+    action_prefix: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    before_seq: int | None = None,
+    limit: int = 50,
+) -> list[AuditEvent]:
+    """Filtered events, newest first, keyset-paginated on ``seq`` (``before_seq``: the last
+    event of the previous page). No total is counted: over a ledger of millions of events a
+    count per page view would cost more than the page.
+
+    ``action_prefix`` matches actions starting with it ("application." finds every action on
+    applications). Equality filters use the entity and actor indexes, which also hold the
+    sequence number on SQLite (its rowid), so a page is read in order without sorting.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if entity_type is not None:
+        conditions.append(col(AuditEvent.entity_type) == entity_type)
+    if entity_id is not None:
+        conditions.append(col(AuditEvent.entity_id) == entity_id)
+    if actor_id is not None:
+        conditions.append(col(AuditEvent.actor_id) == actor_id)
+    if action_prefix:
+        conditions.append(_action_prefix(session, action_prefix))
+    if occurred_from is not None:
+        conditions.append(col(AuditEvent.occurred_at) >= occurred_from)
+    if occurred_to is not None:
+        conditions.append(col(AuditEvent.occurred_at) < occurred_to)
+    if before_seq is not None:
+        conditions.append(col(AuditEvent.seq) < before_seq)
+    return list(session.exec(
+        select(AuditEvent).where(*conditions).order_by(col(AuditEvent.seq).desc()).limit(limit)
+    ).all())
+
+
+# Below this many matches a prefix is "sparse": its events are read through the action index and
+# sorted; above it they are dense enough that walking the sequence down finds a page quickly.
+# The two costs meet near sqrt(events x page size): about 7,000 for a million events.
+_SPARSE_PREFIX = 5_000
+
+
+def _action_prefix(session: Session, prefix: str) -> ColumnElement[bool]:
+    """Actions starting with ``prefix``, written so a page stays fast whether the prefix is
+    common or rare.
+
+    LIKE states the match on every database. On SQLite it cannot use the action index (LIKE
+    is case-insensitive there), so a rare prefix would walk the whole table; a byte range on
+    the action (SQLite compares text by its bytes, so the range is exactly the prefix) can,
+    but a common prefix would then sort all its matches. A probe of the index, at most
+    ``_SPARSE_PREFIX`` entries, chooses. PostgreSQL's planner chooses by its own statistics
+    (given an index it can use for LIKE: see the console's report on indexes).
+    """
+    like = col(AuditEvent.action).startswith(prefix, autoescape=True)
+    if connection_of(session).dialect.name != "sqlite":
+        return like
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    in_range = and_(col(AuditEvent.action) >= prefix, col(AuditEvent.action) < upper)
+    probe = select(col(AuditEvent.seq)).where(in_range).limit(_SPARSE_PREFIX).subquery()
+    matches = session.exec(select(func.count()).select_from(probe)).one()
+    return and_(in_range, like) if matches < _SPARSE_PREFIX else like
+
+
+def latest_of_action(session: Session, action: str) -> AuditEvent | None:
+    """The newest event of exactly ``action`` (read through the action index)."""
+    return session.exec(select(AuditEvent).where(col(AuditEvent.action) == action)
+                        .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+
+
+def first_seq_since(session: Session, since: datetime) -> int | None:
+    """The sequence number of the first event at or after ``since``, or None when there is
+    none: one probe of the time index. Sequence numbers have no gaps and are given in time
+    order, so the events since then number ``head - first + 1`` without counting rows."""
+    return session.exec(select(col(AuditEvent.seq)).where(col(AuditEvent.occurred_at) >= since)
+                        .order_by(col(AuditEvent.occurred_at), col(AuditEvent.seq))
+                        .limit(1)).first()

@@ -273,3 +273,18 @@ def verify_against_checkpoint(session: Session, settings: Settings,
         prefix_ok = stored is not None and stored.hash == saved["head_hash"]
     return {**result.as_dict(), "checkpoint_seq": seq, "checkpoint_is_prefix": prefix_ok,
             "ok": result.ok and prefix_ok}
+
+
+VERIFIED_ACTION = "ledger.verified"
+
+
+def record_verification(session: Session, actor: Principal, result: Mapping[str, Any]) -> None:
+    """A person's verification of the chain (a :func:`verify_ledger` result) is a finding:
+    it goes into the ledger, so the last verification, its outcome and who ran it can be shown
+    and are themselves tamper-evident."""
+    deep_result = result.get("deep")
+    append_event(session, actor, VERIFIED_ACTION, "ledger", int(result["head_seq"]), {
+        "ok": bool(result["ok"]), "events": int(result["events"]),
+        "head_hash": result["head_hash"], "first_bad_seq": result.get("first_bad_seq"),
+        "checkpoints_ok": bool(result["checkpoints"]["ok"]),
+        "deep": None if deep_result is None else bool(deep_result["ok"])})
