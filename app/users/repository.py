@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.models import ApiKey, User
 
@@ -28,3 +28,20 @@ def username_taken(session: Session, username: str) -> bool:
 
 def list_api_keys(session: Session) -> list[ApiKey]:
     return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))).all())
+
+
+def users_by_role(session: Session) -> dict[str, tuple[int, int]]:
+    """``role -> (active, deactivated)`` counts of user accounts (the console's admin home)."""
+    rows = session.exec(select(User.role, User.is_active, func.count())
+                        .group_by(col(User.role), col(User.is_active))).all()
+    counts: dict[str, tuple[int, int]] = {}
+    for role, is_active, count in rows:
+        active, inactive = counts.get(role, (0, 0))
+        counts[role] = (active + count, inactive) if is_active else (active, inactive + count)
+    return counts
+
+
+def active_api_key_count(session: Session) -> int:
+    """How many API keys are not revoked."""
+    return int(session.exec(select(func.count()).select_from(ApiKey)
+                            .where(col(ApiKey.revoked_at).is_(None))).one())

@@ -55,6 +55,10 @@ def update_user(session: Session, actor: Principal, user_id: int, change: UserUp
     if change.role is not None and change.role != user.role and user_id == actor.user_id:
         raise Forbidden("no one changes their own role; another admin does",
                         code="own_role")
+    if change.is_active is False and user_id == actor.user_id:
+        # Nor locks themselves out: the last admin could otherwise leave no one to administer.
+        raise Forbidden("no one deactivates their own account; another admin does",
+                        code="own_deactivation")
     changed: dict[str, object] = {}
     if change.role is not None and change.role != user.role:
         changed["role"] = {"from": user.role, "to": str(change.role)}
