@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export RISKDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test venv lint typecheck bench clean
+.PHONY: demo test venv lint typecheck bench screenshots clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app risk_models compliance
 
+
+# The console's screenshots in docs/console, taken by its browser tests.
+screenshots: $(STAMP)
+	RISKDESK_CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console $(BIN)/python -m pytest -q tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python bench/ledger.py

@@ -226,7 +226,9 @@ def _demo_environment(data_dir: Path) -> None:
             os.environ[variable] = key_file.read_text().strip()
 
 
-def _create_demo_users() -> None:
+def _create_demo_users(data_dir: Path) -> None:
+    """The demo's users, one per role. Their passwords are random and kept (0600) in the demo's
+    data directory only, so every run of the demo can show how to sign in."""
     from sqlmodel import select
 
     from app.auth.principal import Principal
@@ -235,16 +237,24 @@ def _create_demo_users() -> None:
     from app.models import User
     from app.users.service import create_user
 
+    credentials = data_dir / "demo_credentials.txt"
     with session_scope() as session:
-        if session.exec(select(User.id)).first() is not None:
-            typer.echo("demo users exist already (their passwords were printed when created)")
-            return
-        typer.echo("demo users (passwords are shown this once):")
-        for username, role in DEMO_ROLES.items():
-            password = secrets.token_urlsafe(12)
-            create_user(session, Principal.system("demo"), username=username, password=password,
-                        role=Role(role))
-            typer.echo(f"  {username:<12} {role:<20} {password}")
+        if session.exec(select(User.id)).first() is None:
+            lines = []
+            for username, role in DEMO_ROLES.items():
+                password = secrets.token_urlsafe(12)
+                create_user(session, Principal.system("demo"), username=username,
+                            password=password, role=Role(role))
+                lines.append(f"{username:<12} {role:<20} {password}")
+            fd = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write("\n".join(lines) + "\n")
+    if credentials.exists():
+        typer.echo(f"demo users (username, role, password; kept in {credentials}):")
+        for line in credentials.read_text().splitlines():
+            typer.echo(f"  {line}")
+    else:
+        typer.echo("demo users exist already (their passwords were printed when created)")
 
 
 def _seed_demo_applications(notices_dir: Path) -> None:
@@ -274,16 +284,19 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     """Set up a local demo on SQLite under ./var (migrations, users, model) and serve it."""
     from app.migrations import upgrade
 
-    _demo_environment(Path(os.environ.get("RISKDESK_DATA_DIR", "var")).resolve())
+    data_dir = Path(os.environ.get("RISKDESK_DATA_DIR", "var")).resolve()
+    _demo_environment(data_dir)
     upgrade(os.environ["RISKDESK_DATABASE_URL"])
-    _create_demo_users()
+    _create_demo_users(data_dir)
     # The bundled model goes through the lifecycle as any model does: the demo's validator
     # validates it, its admin (a second person) approves and promotes it.
     ensure_default_model(validator="validator", approver="admin")
     _seed_demo_applications(Path(os.environ["RISKDESK_DATA_DIR"]) / "notices")
     checkpoint_if_due()
     if not no_serve:
-        typer.echo(f"serving on http://{host}:{port} (API docs at /docs), with a job worker")
+        typer.echo(f"serving on http://{host}:{port}, with a job worker")
+        typer.echo(f"  console:  http://{host}:{port}/console  (sign in as any demo user above)")
+        typer.echo(f"  API docs: http://{host}:{port}/docs")
         jobs = _start_worker()
         try:
             serve(host=host, port=port, workers=1, access_log=True)

@@ -87,6 +87,9 @@ def page(request: Request, signed_in: SignedIn | None, template: str, *,
         "csrf": csrf_input(signed_in),
         "csrf_token": signed_in.csrf_token if signed_in else "",
         "nav": nav.sections_for(role) if role else [],
+        # Whether this person may open a screen (a route's path): links to screens a role
+        # cannot use are not shown.
+        "may_open": (lambda path: nav.may_open(role, path)) if role else (lambda path: False),
         "fragment": is_htmx(request) and not request.headers.get("HX-Boosted"),
         "current_path": request.url.path,
         "status_code": status_code,
