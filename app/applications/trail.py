@@ -48,8 +48,13 @@ def _events(session: Session, application_id: str, notice_ids: list[str],
 
 
 def trail(session: Session, settings: Settings, actor: Principal,
-          application_id: str) -> dict[str, Any]:
-    """The trail of ``application_id``; reading it is itself recorded in the ledger."""
+          application_id: str, *, prove: bool = True) -> dict[str, Any]:
+    """The trail of ``application_id``; reading it is itself recorded in the ledger.
+
+    ``prove=False`` leaves out the proof (``proof``, each event's ``in_verified_chain`` and
+    each report's ``verification`` are None): recomputing the chain costs time in proportion
+    to the whole ledger, so a page showing the timeline offers the proof on request.
+    """
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
@@ -62,20 +67,24 @@ def trail(session: Session, settings: Settings, actor: Principal,
     people = users.people(session, {e.actor_id for e in events} | {d.decided_by for d in decisions}
                      | {application.submitted_by})
 
-    chain = ledger_service.verify(session)
-    # Events up to the last that verified (the head, or the one before a break) are proven.
-    in_chain = {e.seq for e in events if e.seq <= chain.head_seq}
-    verifications = {r.id: reports_service.verify_report(session, settings, r.id, chain=chain)
-                     for r in reports if r.id is not None}
-    checkpoint = ledger_service.checkpoint(session, settings) if chain.ok else None
-    proof: dict[str, Any] = {
-        "chain": chain.as_dict(),
-        "events_in_verified_chain": len(in_chain),
-        "events": len(events),
-        "ok": chain.ok and len(in_chain) == len(events),
-        "checkpoint": checkpoint,
-        "verified_at": datetime.now(UTC).isoformat(),
-    }
+    proof: dict[str, Any] | None = None
+    in_chain: set[int] | None = None
+    verifications: dict[int, dict[str, Any]] = {}
+    if prove:
+        chain = ledger_service.verify(session)
+        # Events up to the last that verified (the head, or the one before a break) are proven.
+        in_chain = {e.seq for e in events if e.seq <= chain.head_seq}
+        verifications = {r.id: reports_service.verify_report(session, settings, r.id,
+                                                             chain=chain).as_dict()
+                         for r in reports if r.id is not None}
+        proof = {
+            "chain": chain.as_dict(),
+            "events_in_verified_chain": len(in_chain),
+            "events": len(events),
+            "ok": chain.ok and len(in_chain) == len(events),
+            "checkpoint": ledger_service.checkpoint(session, settings) if chain.ok else None,
+            "verified_at": datetime.now(UTC).isoformat(),
+        }
     answer: dict[str, Any] = {
         "application_id": application.id,
         "status": application.status,
@@ -87,7 +96,8 @@ def trail(session: Session, settings: Settings, actor: Principal,
             "entity_type": e.entity_type, "entity_id": e.entity_id,
             "actor": _actor(e.actor_id, e.actor_role, people),
             "payload": json.loads(e.payload), "hash": e.hash, "prev_hash": e.prev_hash,
-            "in_verified_chain": e.seq in in_chain} for e in events],
+            "in_verified_chain": None if in_chain is None else e.seq in in_chain}
+            for e in events],
         "decisions": [{
             "id": d.id, "kind": d.kind, "created_at": d.created_at.isoformat(),
             "outcome": d.outcome, "adverse_action": d.adverse_action,
@@ -104,10 +114,10 @@ def trail(session: Session, settings: Settings, actor: Principal,
         "reports": [{
             "id": r.id, "kind": r.kind, "created_at": r.created_at.isoformat(),
             "sha256": r.sha256, "manifest_sha256": r.manifest_sha256,
-            "verification": verifications[r.id].as_dict()} for r in reports
+            "verification": verifications.get(r.id)} for r in reports
             if r.id is not None],
         "proof": proof,
     }
     append_event(session, actor, "application.trail_viewed", "application", application_id,
-                 {"events": len(events), "proof_ok": proof["ok"]})
+                 {"events": len(events), "proof_ok": proof["ok"] if proof else None})
     return answer

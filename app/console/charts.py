@@ -92,7 +92,8 @@ def lines(series: dict[str, Sequence[tuple[str, float | None]]], *, title: str,
                     f'fill="{MUTED}">{escape(value_label(tick))}</text>')
         body.append(f'<line x1="{left}" x2="{width - 16}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                     f'stroke="{LINE}" stroke-dasharray="2 4"/>')
-    step = max(1, len(labels) // 8)
+    # At most six labels along the axis, so that period labels never run into each other.
+    step = max(1, -(-len(labels) // 6))
     for i, label in enumerate(labels):
         if i % step == 0:
             body.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" '

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined
 from markupsafe import Markup
 
 from app.console import nav
@@ -23,10 +24,13 @@ templates = Jinja2Templates(directory=TEMPLATES)
 templates.env.trim_blocks = templates.env.lstrip_blocks = True
 
 
-def _when(value: datetime | date | None, with_seconds: bool = False) -> str:
+def _when(value: datetime | date | str | None, with_seconds: bool = False) -> str:
     """A time as the console shows it: UTC, to the minute (or second)."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        # A service's answer built for JSON carries its times as ISO 8601 text.
+        value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         return value.isoformat()
     if value.tzinfo is None:
@@ -35,19 +39,24 @@ def _when(value: datetime | date | None, with_seconds: bool = False) -> str:
                                           else "%Y-%m-%d %H:%M UTC")
 
 
+def _missing(value: object) -> bool:
+    # A figure a record does not hold (an older model's metrics, say) shows as a dash.
+    return value is None or value == "" or isinstance(value, Undefined)
+
+
 def _money(value: Decimal | float | int | str | None, currency: str | None = None) -> str:
-    if value is None or value == "":
+    if _missing(value):
         return "—"
     amount = f"{Decimal(str(value)):,.2f}"
     return f"{amount} {currency}" if currency else amount
 
 
 def _percent(value: float | Decimal | None, places: int = 1) -> str:
-    return "—" if value is None else f"{float(value) * 100:.{places}f}%"
+    return "—" if _missing(value) else f"{float(value) * 100:.{places}f}%"  # type: ignore[arg-type]
 
 
 def _number(value: float | Decimal | int | None, places: int = 3) -> str:
-    if value is None:
+    if value is None or _missing(value):
         return "—"
     if isinstance(value, int):
         return f"{value:,}"

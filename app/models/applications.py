@@ -37,6 +37,8 @@ class Application(SQLModel, table=True):
         Index("ix_applications_submitted_at_id", "submitted_at", "id", "status", "outcome"),
         Index("ix_applications_submitted_by_at", "submitted_by", "submitted_at", "id"),
         Index("ix_applications_idempotency_key", "idempotency_key"),
+        # A status filter (counteroffers awaiting an answer) pages in the same order.
+        Index("ix_applications_status", "status", "submitted_at", "id"),
         # Duplicate checks look up one digest within a recent window.
         Index("ix_applications_national_id_digest", "national_id_digest", "submitted_at"),
         Index("ix_applications_name_dob_digest", "name_dob_digest", "submitted_at"),
@@ -48,7 +50,7 @@ class Application(SQLModel, table=True):
     submitted_by_role: str = Field(max_length=32)
     idempotency_key: str | None = Field(default=None, max_length=128)
     request_sha256: str = Field(max_length=64)
-    status: str = Field(max_length=16, index=True)  # ApplicationStatus
+    status: str = Field(max_length=16)  # ApplicationStatus (indexed with its order below)
     outcome: str = Field(max_length=16, index=True)  # current outcome
     risk_tier: str | None = Field(default=None, max_length=16, index=True)
     score: float | None = None

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session, col
 
 from app.audit.service import append_event
@@ -444,44 +444,34 @@ class Ageing:
                 "median_hours_to_decision": self.median_hours_to_decision}
 
 
-def age_band(hours: float) -> str:
-    for label, low, high in AGE_BANDS:
-        if hours >= low and (high is None or hours < high):
-            return label
-    return AGE_BANDS[-1][0]
-
-
-def ageing_of(rows: Sequence[tuple[datetime, datetime, datetime | None]], as_of: datetime,
-              since: datetime | None = None) -> Ageing:
-    """Ageing from (opened_at, due_at, decided_at) of cases opened by ``as_of``.
+def ageing(session: Session, as_of: datetime, since: datetime | None = None) -> Ageing:
+    """The review queue as of ``as_of``: the cases waiting then, by age band and overdue,
+    counted by the database in one aggregate; and the median time to decision of the cases
+    decided in [``since``, ``as_of``] (none without ``since``).
 
     A case decided after ``as_of`` counts as still waiting then, so the figures for a past
-    cut-off never change. Time to decision covers cases decided in [``since``, ``as_of``].
+    cut-off never change.
     """
-    bands = {label: 0 for label, _, _ in AGE_BANDS}
-    overdue, durations = 0, []
-    for opened, due, decided in rows:
-        if opened > as_of:
-            continue
-        if decided is None or decided > as_of:
-            bands[age_band((as_of - opened).total_seconds() / 3600)] += 1
-            overdue += due < as_of
-        elif since is None or decided >= since:
-            durations.append((decided - opened).total_seconds() / 3600)
-    return Ageing(as_of=as_of, open_by_age_band=list(bands.items()),
-                  open_total=sum(bands.values()), overdue=overdue, decided=len(durations),
-                  median_hours_to_decision=round(median(durations), 2) if durations else None)
-
-
-def ageing(session: Session, as_of: datetime, since: datetime | None = None) -> Ageing:
-    decided = col(ReviewCase.decided_at)
-    relevant = decided.is_(None) | (decided > as_of)
+    opened, due, decided = (col(ReviewCase.opened_at), col(ReviewCase.due_at),
+                            col(ReviewCase.decided_at))
+    waiting = and_(opened <= as_of, or_(decided.is_(None), decided > as_of))
+    counts = []
+    for _label, low, high in AGE_BANDS:
+        # Age in hours in [low, high) is opened in (as_of - high, as_of - low].
+        band = opened <= as_of - timedelta(hours=low)
+        if high is not None:
+            band = and_(band, opened > as_of - timedelta(hours=high))
+        counts.append(func.coalesce(func.sum(case((band, 1), else_=0)), 0))
+    counts.append(func.coalesce(func.sum(case((due < as_of, 1), else_=0)), 0))
+    figures = session.execute(select(*counts).where(waiting)).one()
+    bands = [(label, int(n)) for (label, _, _), n in zip(AGE_BANDS, figures, strict=False)]
+    durations: list[float] = []
     if since is not None:
-        relevant = relevant | (decided >= since)
-    rows = session.exec(select(  # type: ignore[call-overload]
-        ReviewCase.opened_at, ReviewCase.due_at, ReviewCase.decided_at).where(
-        col(ReviewCase.opened_at) <= as_of, relevant)).all()
-    return ageing_of([tuple(r) for r in rows], as_of, since)
+        durations = [(d - o).total_seconds() / 3600 for o, d in session.execute(
+            select(opened, decided).where(opened <= as_of, decided >= since, decided <= as_of))]
+    return Ageing(as_of=as_of, open_by_age_band=bands, open_total=sum(n for _, n in bands),
+                  overdue=int(figures[-1]), decided=len(durations),
+                  median_hours_to_decision=round(median(durations), 2) if durations else None)
 
 
 # --- Service levels and sending back, as the console shows and does them ----------------------

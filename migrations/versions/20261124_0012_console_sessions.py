@@ -44,6 +44,8 @@ def upgrade() -> None:
     op.create_index('ix_applications_submitted_by_at', 'applications',
                     ['submitted_by', 'submitted_at', 'id'])
     op.create_index('ix_applications_idempotency_key', 'applications', ['idempotency_key'])
+    op.drop_index('ix_applications_status', table_name='applications')
+    op.create_index('ix_applications_status', 'applications', ['status', 'submitted_at', 'id'])
     for name in ('ix_audit_events_entity', 'ix_audit_events_actor', 'ix_audit_events_action'):
         op.drop_index(name, table_name='audit_events')
     op.create_index('ix_audit_events_entity', 'audit_events', ['entity_type', 'entity_id', 'seq'])
@@ -60,6 +62,8 @@ def downgrade() -> None:
     op.create_index('ix_audit_events_entity', 'audit_events', ['entity_type', 'entity_id'])
     op.create_index('ix_audit_events_actor', 'audit_events', ['actor_id'])
     op.create_index('ix_audit_events_action', 'audit_events', ['action'])
+    op.drop_index('ix_applications_status', table_name='applications')
+    op.create_index('ix_applications_status', 'applications', ['status'])
     op.drop_index('ix_applications_idempotency_key', table_name='applications')
     op.drop_index('ix_applications_submitted_by_at', table_name='applications')
     op.drop_index('ix_applications_submitted_at_id', table_name='applications')

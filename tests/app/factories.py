@@ -233,7 +233,11 @@ def decision_row(*, decision_id: str, app_id: str, kind: str, created_at: dateti
     record = {"outcome": outcome, "adverse_action": adverse, "reasons": stated[:4],
               "knockouts": list(knockouts), "terms": None, "counteroffer": counteroffer,
               "incomplete": [], "score_used": bool(reasons), "key_factors": [
-                  r for r in reasons if r.get("characteristic")]}
+                  r for r in reasons if r.get("characteristic")],
+              # As the decision service records it (read back by the application's answer).
+              "affordability": {"monthly_installment": "220.00", "disposable_income": "2100.00",
+                                "installment_ratio": "0.1048", "debt_to_income": "0.2857",
+                                "reference_apr": "0.0790", "currency": "EUR"}}
     return {"id": decision_id, "application_id": app_id, "kind": kind, "created_at": created_at,
             "outcome": outcome, "risk_tier": risk_tier, "score": score,
             "probability_of_default": pd_,

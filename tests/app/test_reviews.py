@@ -9,7 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import AuditEvent, CaseNote, ReviewCase
-from app.reviews.service import ageing_of
+from app.reviews.service import ageing
+from tests.app import factories
 from tests.app.application_documents import good_application, risky_application
 
 pytestmark = pytest.mark.usefixtures("active_model")
@@ -237,13 +238,25 @@ def test_the_queue_filters_and_sorts_by_ageing(client, auth_headers, engine):
     assert bands["under 24 hours"] == 1 and bands["2-7 days"] == 1
 
 
-def test_ageing_counts_a_case_as_waiting_until_its_decision():
+def test_ageing_counts_a_case_as_waiting_until_its_decision(engine):
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     rows = [(t0, t0 + timedelta(hours=48), t0 + timedelta(hours=10)),
             (t0, t0 + timedelta(hours=48), None),
             (t0 + timedelta(days=1), t0 + timedelta(days=3), t0 + timedelta(days=5))]
-    early = ageing_of(rows, as_of=t0 + timedelta(hours=5))
-    assert (early.open_total, early.decided) == (2, 0)  # the third not yet opened
-    later = ageing_of(rows, as_of=t0 + timedelta(days=4), since=t0)
+    with Session(engine) as s:
+        for i, (opened, due, decided) in enumerate(rows):
+            application, _ = factories.add_application(s, submitted_by="1", submitted_at=opened,
+                                                       outcome="refer", status="referred")
+            s.add(ReviewCase(id=f"CASE-AGE-{i}", application_id=application.id,
+                             kind="referral", state="decided" if decided else "open",
+                             priority=2, opened_at=opened, due_at=due, decided_at=decided,
+                             detail={}))
+        s.commit()
+        early = ageing(s, as_of=t0 + timedelta(hours=5))
+        assert (early.open_total, early.decided) == (2, 0)  # the third not yet opened
+        assert dict(early.open_by_age_band)["under 24 hours"] == 2
+        later = ageing(s, as_of=t0 + timedelta(days=4), since=t0)
     assert (later.open_total, later.overdue, later.decided) == (2, 2, 1)
+    assert dict(later.open_by_age_band) == {"under 24 hours": 0, "1-2 days": 0,
+                                            "2-7 days": 2, "over 7 days": 0}
     assert later.median_hours_to_decision == 10.0

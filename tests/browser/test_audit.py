@@ -92,6 +92,7 @@ def test_journey_4_the_auditor_verifies_the_chain_and_follows_an_applications_tr
            ).to_be_visible()
     timeline = page.get_by_role("list", name="Events in order")
     expect(timeline.get_by_role("listitem").first).to_contain_text("application.")
+    page.get_by_role("link", name="prove these events against the whole chain").click()
     expect(page.get_by_text("Proven")).to_be_visible()
     check_accessibility(page)
     screenshots(page, "auditor-trail")

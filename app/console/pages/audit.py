@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -22,7 +22,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.applications import trail as trails
-from app.applications.schemas import TrailPublic
 from app.audit import repository, service
 from app.audit.schemas import CheckpointPublic, LedgerVerificationPublic
 from app.auth.deps import SettingsDep
@@ -32,6 +31,7 @@ from app.config import Settings, get_settings
 from app.console import nav
 from app.console.deps import ConsoleAction
 from app.console.home import panel
+from app.console.inputs import end_of_day
 from app.console.rendering import page
 from app.console.sessions import SignedIn
 from app.db import SessionDep, get_engine
@@ -115,7 +115,7 @@ def ledger(request: Request, session: SessionDep,
             actor_id=v["actor"] or None, action_prefix=v["action"] or None,
             occurred_from=_start_of(day_from) if day_from else None,
             # The end date is inclusive: everything before the next day's start.
-            occurred_to=_start_of(day_to + timedelta(days=1)) if day_to else None,
+            occurred_to=end_of_day(day_to) if day_to else None,
             before_seq=search.before, limit=PAGE_SIZE + 1)
         more = len(found) > PAGE_SIZE
         events = found[:PAGE_SIZE]
@@ -178,13 +178,14 @@ def ledger_event(request: Request, session: SessionDep, event_id: int,
 def application_trail(request: Request, session: SessionDep, settings: SettingsDep,
                       application_id: str,
                       signed_in: Annotated[SignedIn, ConsoleAction(Action.APPLICATION_TRAIL)],
-                      ) -> Response:
+                      prove: bool = False) -> Response:
     """The application's trail as a timeline, read (and recorded as read) through the same
-    service as GET /applications/{id}/trail."""
-    found = TrailPublic.model_validate(
-        trails.trail(session, settings, signed_in.principal, application_id[:64]))
+    service as GET /applications/{id}/trail; its proof against the whole chain on request
+    (``prove``), since recomputing the chain takes time in proportion to the ledger."""
+    found = trails.trail(session, settings, signed_in.principal, application_id[:64],
+                         prove=prove)
     return page(request, signed_in, "audit/trail.html",
-                title=f"Trail of application {found.application_id}", trail=found)
+                title=f"Trail of application {found['application_id']}", trail=found)
 
 
 # --- Verifying the chain ------------------------------------------------------------------------

@@ -149,6 +149,16 @@ def test_the_trail_lists_the_applications_events_in_order_and_records_the_readin
     assert read.action == "application.trail_viewed"
 
 
+def test_the_trail_is_proven_against_the_whole_chain_on_request(
+        console, client, auth_headers, engine, active_model):
+    application_id = _application(client, auth_headers)
+    auditor = console(AU)
+    shown = auditor.get(f"/console/applications/{application_id}/trail")
+    assert "Not checked" in shown.text and "Proven" not in shown.text
+    proven = auditor.get(f"/console/applications/{application_id}/trail?prove=true")
+    assert "Proven" in proven.text and "In verified chain" in proven.text
+
+
 def test_the_trail_of_an_unknown_application_is_not_found(console):
     assert console(AU).get("/console/applications/nope/trail").status_code == 404
 
