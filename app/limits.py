@@ -71,7 +71,8 @@ class BodySizeLimit:
             # A person in the browser: a page, not a JSON body.
             body = (f"<!doctype html><html lang=en><title>Too large</title><h1>Too large</h1>"
                     f"<p>What you sent is over the {limit:,} byte limit; nothing was saved. "
-                    f"<a href=\"javascript:history.back()\">Go back</a>.</p></html>").encode()
+                    f"Go back and send less, or <a href=\"/console\">return to the console</a>."
+                    f"</p></html>").encode()
             content_type = b"text/html; charset=utf-8"
         else:
             body = json.dumps(error_body(

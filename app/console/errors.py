@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.console.rendering import is_htmx, page
-from app.console.security import PREFIX
+from app.console.security import PREFIX, add_headers
 
 # The page's title for each status a console route may answer.
 TITLES = {400: "This request cannot be done", 403: "Not allowed", 404: "Not found",
@@ -44,15 +44,20 @@ def render(request: Request, status_code: int, code: str, message: str,
            details: object = None) -> HTMLResponse | Response:
     """The console's answer to an error of ``status_code``."""
     if status_code == 401:
-        return sign_in_again(request)
-    signed_in = getattr(request.state, "signed_in", None)
-    title = TITLES.get(status_code, "Something went wrong")
-    if is_htmx(request):
-        # Shown in the page's message area, whatever part of the page asked.
-        response = page(request, signed_in, "error_message.html", status_code=status_code,
-                        title=title, code=code, message=message, details=details)
-        response.headers["HX-Retarget"] = "#messages"
-        response.headers["HX-Reswap"] = "innerHTML"
-        return response
-    return page(request, signed_in, "error.html", status_code=status_code, title=title,
-                code=code, message=message, details=details)
+        response = sign_in_again(request)
+    else:
+        signed_in = getattr(request.state, "signed_in", None)
+        title = TITLES.get(status_code, "Something went wrong")
+        if is_htmx(request):
+            # Shown in the page's message area, whatever part of the page asked.
+            response = page(request, signed_in, "error_message.html", status_code=status_code,
+                            title=title, code=code, message=message, details=details)
+            response.headers["HX-Retarget"] = "#messages"
+            response.headers["HX-Reswap"] = "innerHTML"
+        else:
+            response = page(request, signed_in, "error.html", status_code=status_code,
+                            title=title, code=code, message=message, details=details)
+    # An unexpected error's page is rendered outside the console's header middleware (by the
+    # server's outermost error handler): it carries the headers itself.
+    add_headers(response.headers, https=request.url.scheme == "https")
+    return response

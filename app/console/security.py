@@ -24,6 +24,17 @@ _HEADERS = {
 }
 
 
+def add_headers(headers: MutableHeaders, *, static: bool = False, https: bool = False) -> None:
+    """The console's security headers on a response (those it sets itself are kept)."""
+    for name, value in _HEADERS.items():
+        headers.setdefault(name, value)
+    if https:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if not static:
+        # Pages show personal data: never kept by the browser or a proxy.
+        headers.setdefault("Cache-Control", "no-store")
+
+
 class ConsoleHeaders:
     """ASGI middleware adding the console's security headers to every ``/console`` response."""
 
@@ -38,14 +49,8 @@ class ConsoleHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                if scope.get("scheme") == "https":
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-                if not static:
-                    # Pages show personal data: never kept by the browser or a proxy.
-                    headers.setdefault("Cache-Control", "no-store")
+                add_headers(MutableHeaders(scope=message), static=static,
+                            https=scope.get("scheme") == "https")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -95,6 +95,9 @@ class AuditFrame:
 
 def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     """``[date_from 00:00 UTC, day after date_to 00:00 UTC)``."""
+    if date_to >= date.max:
+        raise Unprocessable("date_to is past the last day the calendar has; give a real date",
+                            code="invalid_period")
     start = datetime.combine(date_from, time.min, tzinfo=UTC)
     return start, datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
 

@@ -37,9 +37,12 @@ class Cursor:
     @classmethod
     def decode(cls, text: str) -> Cursor:
         when, _, case_id = text.partition("~")
+        due_at: datetime | None
         try:
             due_at = datetime.fromisoformat(when)
-        except ValueError:
+            # A far offset at the calendar's edge has no UTC time: as malformed as any.
+            due_at = due_at.astimezone(UTC) if due_at.tzinfo is not None else None
+        except (ValueError, OverflowError):
             due_at = None
         if due_at is None or due_at.tzinfo is None or not case_id.isalnum():
             raise Unprocessable("this page link is not valid; start again from the first page",

@@ -36,6 +36,7 @@ from app.config import Settings
 from app.console import errors as console_errors
 from app.console.deps import ConsoleAction
 from app.console.home import panel
+from app.console.inputs import end_of_day, in_utc
 from app.console.rendering import page
 from app.console.sessions import SignedIn
 from app.db import SessionDep
@@ -461,9 +462,10 @@ def _cursor(text: str | None) -> Cursor | None:
         moment = datetime.fromisoformat(when)
     except ValueError:
         return None
-    if not app_id:
+    moment_utc = in_utc(moment)
+    if not app_id or moment_utc is None:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), app_id
+    return moment_utc, app_id
 
 
 def _cursor_text(row: repository.ListedApplication) -> str:
@@ -500,8 +502,7 @@ def application_list(
         session, submitted_by=own_applications_only(signed_in.principal),
         outcome=filters["outcome"] or None, status=filters["status"] or None,
         submitted_from=datetime.combine(start, datetime.min.time(), UTC) if start else None,
-        submitted_to=(datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
-                      if end else None),
+        submitted_to=end_of_day(end) if end else None,
         id_or_reference=filters["q"] or None, before=_cursor(before), after=_cursor(after),
         limit=PAGE_SIZE)
     kept = {k: v for k, v in filters.items() if v}

@@ -24,6 +24,7 @@ from app.auth.roles import Role
 from app.console.charts import Interval, bars, intervals, lines
 from app.console.deps import ConsoleAction
 from app.console.home import panel
+from app.console.inputs import in_utc
 from app.console.rendering import is_htmx, page
 from app.console.sessions import SignedIn
 from app.db import SessionDep
@@ -403,7 +404,8 @@ def screening_matches(request: Request, session: SessionDep, signed_in: Screenin
                       before_id: Annotated[str | None, Query(max_length=32)] = None) -> Response:
     """Screenings that found a potential or confirmed match, newest first (a keyset page on
     screening time and id), with their dispositions; and the list versions in force."""
-    before = (before_at, before_id) if before_at is not None and before_id else None
+    moment = in_utc(before_at) if before_at is not None else None
+    before = (moment, before_id) if moment is not None and before_id else None
     found = dispositions.match_screenings(session, before=before, limit=PAGE_SIZE + 1)
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
