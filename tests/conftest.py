@@ -168,8 +168,33 @@ def engine(settings_env):  # type: ignore[no-untyped-def]
     return get_engine()
 
 
+def shared_app():  # type: ignore[no-untyped-def]
+    """The service's application, built once per test session: building one walks every route
+    (about 0.3 s), and each request reads the settings and engine of its test anyway."""
+    global _shared_app
+    if _shared_app is None:
+        from app.main import create_app
+
+        _shared_app = create_app()
+    # Admission gates belong to one event loop; each test client runs its own.
+    _shared_app.state.__dict__.pop("db_gates", None)
+    return _shared_app
+
+
+_shared_app = None
+
+
 @pytest.fixture
 def client(settings_env):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(shared_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def own_client(settings_env):  # type: ignore[no-untyped-def]
+    """A client on an application of its own, for a test that adds routes to it."""
     from fastapi.testclient import TestClient
 
     from app.main import create_app

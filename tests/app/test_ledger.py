@@ -98,14 +98,14 @@ def test_postgresql_refuses_truncate(engine):
         conn.execute(text("TRUNCATE audit_events"))
 
 
-def test_failed_request_leaves_neither_change_nor_event(client, engine, auth_headers):
+def test_failed_request_leaves_neither_change_nor_event(own_client, engine, auth_headers):
     def create_then_fail(session: SessionDep, actor=RequireRoles(Role.ADMIN)):
         create_user(session, actor, username="doomed-user", password="x" * 12, role=Role.AUDITOR)
         raise RuntimeError("failure after the ledger append")
 
-    client.app.add_api_route("/test/fail-after-append", create_then_fail, methods=["POST"])
+    own_client.app.add_api_route("/test/fail-after-append", create_then_fail, methods=["POST"])
     head_before = _verify(engine).head_seq
-    response = client.post("/test/fail-after-append", headers=auth_headers["admin"])
+    response = own_client.post("/test/fail-after-append", headers=auth_headers["admin"])
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     with Session(engine) as session:
@@ -206,15 +206,15 @@ def test_cli_verify_exits_1_on_a_broken_chain(engine, settings_env):
     assert json.loads(as_json.output)["first_bad_seq"] == 2
 
 
-def test_database_errors_do_not_carry_values_into_logs(client, engine, auth_headers, caplog):
+def test_database_errors_do_not_carry_values_into_logs(own_client, engine, auth_headers, caplog):
     def insert_twice(session: SessionDep, actor=RequireRoles(Role.ADMIN)):
         for _ in range(2):
             session.add(User(username="dup-user", password_hash="secret-value", role="auditor"))
             session.flush()
 
-    client.app.add_api_route("/test/duplicate-insert", insert_twice, methods=["POST"])
+    own_client.app.add_api_route("/test/duplicate-insert", insert_twice, methods=["POST"])
     with caplog.at_level("ERROR", logger="riskdesk"):
-        response = client.post("/test/duplicate-insert", headers=auth_headers["admin"])
+        response = own_client.post("/test/duplicate-insert", headers=auth_headers["admin"])
     assert response.status_code == 500
     assert "IntegrityError" in caplog.text
     assert "dup-user" not in caplog.text and "secret-value" not in caplog.text

@@ -64,9 +64,9 @@ def sign_in(app: Any, username: str, password: str = TEST_PASSWORD) -> ConsoleCl
 @pytest.fixture
 def console_app(settings_env):  # type: ignore[no-untyped-def]
     """The service's application, for console clients to share."""
-    from app.main import create_app
+    from tests.conftest import shared_app
 
-    return create_app()
+    return shared_app()
 
 
 @pytest.fixture
