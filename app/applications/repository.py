@@ -67,24 +67,32 @@ def decisions_of(session: Session, application_id: str) -> list[Decision]:
                              .order_by(col(Decision.created_at), col(Decision.id))).all())
 
 
+def _filters(submitted_by: str | None, outcome: str | None, status: str | None,
+             submitted_from: datetime | None, submitted_to: datetime | None) -> list[Any]:
+    """The conditions of the filters both application lists share (an end time is exclusive)."""
+    table = _applications.c
+    conditions: list[Any] = []
+    if submitted_by is not None:
+        conditions.append(table.submitted_by == submitted_by)
+    if outcome is not None:
+        conditions.append(table.outcome == outcome)
+    if status is not None:
+        conditions.append(table.status == status)
+    if submitted_from is not None:
+        conditions.append(table.submitted_at >= submitted_from)
+    if submitted_to is not None:
+        conditions.append(table.submitted_at < submitted_to)
+    return conditions
+
+
 def search(session: Session, *, submitted_by: str | None = None, outcome: str | None = None,
            risk_tier: str | None = None, submitted_from: datetime | None = None,
            submitted_to: datetime | None = None, status: str | None = None,
            offset: int = 0, limit: int = 50) -> tuple[list[Application], int]:
     """Applications matching the filters, newest first, and how many match in all."""
-    conditions = []
-    if submitted_by is not None:
-        conditions.append(Application.submitted_by == submitted_by)
-    if outcome is not None:
-        conditions.append(Application.outcome == outcome)
+    conditions = _filters(submitted_by, outcome, status, submitted_from, submitted_to)
     if risk_tier is not None:
-        conditions.append(Application.risk_tier == risk_tier)
-    if status is not None:
-        conditions.append(Application.status == status)
-    if submitted_from is not None:
-        conditions.append(Application.submitted_at >= submitted_from)
-    if submitted_to is not None:
-        conditions.append(Application.submitted_at < submitted_to)
+        conditions.append(_applications.c.risk_tier == risk_tier)
     total = session.exec(select(func.count()).select_from(Application).where(*conditions)).one()
     rows = session.exec(select(Application).where(*conditions)
                         .order_by(col(Application.submitted_at).desc(), col(Application.id))
@@ -132,17 +140,7 @@ def keyset_page(session: Session, *, submitted_by: str | None = None,
     than ``after`` (that page is read oldest first from the cursor, then turned round). Only the
     listed columns are read: the JSON inputs stay on disk."""
     table = _applications.c
-    conditions: list[Any] = []
-    if submitted_by is not None:
-        conditions.append(table.submitted_by == submitted_by)
-    if outcome is not None:
-        conditions.append(table.outcome == outcome)
-    if status is not None:
-        conditions.append(table.status == status)
-    if submitted_from is not None:
-        conditions.append(table.submitted_at >= submitted_from)
-    if submitted_to is not None:
-        conditions.append(table.submitted_at < submitted_to)
+    conditions = _filters(submitted_by, outcome, status, submitted_from, submitted_to)
     if id_or_reference is not None:
         conditions.append(or_(table.id == id_or_reference,
                               table.idempotency_key == id_or_reference))

@@ -133,6 +133,24 @@ def iter_rows(connection: Connection, table: Table, columns: Sequence[str],
         result.close()
 
 
+def _event_filters(entity_type: str | None, entity_id: str | None, actor_id: str | None,
+                   occurred_from: datetime | None,
+                   occurred_to: datetime | None) -> list[ColumnElement[bool]]:
+    """The conditions of the filters both event searches share (an end time is exclusive)."""
+    conditions: list[ColumnElement[bool]] = []
+    if entity_type is not None:
+        conditions.append(col(AuditEvent.entity_type) == entity_type)
+    if entity_id is not None:
+        conditions.append(col(AuditEvent.entity_id) == entity_id)
+    if actor_id is not None:
+        conditions.append(col(AuditEvent.actor_id) == actor_id)
+    if occurred_from is not None:
+        conditions.append(col(AuditEvent.occurred_at) >= occurred_from)
+    if occurred_to is not None:
+        conditions.append(col(AuditEvent.occurred_at) < occurred_to)
+    return conditions
+
+
 def search_events(
     session: Session,
     *,
@@ -146,19 +164,9 @@ def search_events(
     limit: int = 100,
 ) -> tuple[list[AuditEvent], int]:
     """Filtered events, oldest first, keyset-paginated on ``seq``; also the total match count."""
-    conditions: list[ColumnElement[bool]] = []
-    if entity_type is not None:
-        conditions.append(col(AuditEvent.entity_type) == entity_type)
-    if entity_id is not None:
-        conditions.append(col(AuditEvent.entity_id) == entity_id)
-    if actor_id is not None:
-        conditions.append(col(AuditEvent.actor_id) == actor_id)
+    conditions = _event_filters(entity_type, entity_id, actor_id, occurred_from, occurred_to)
     if action is not None:
         conditions.append(col(AuditEvent.action) == action)
-    if occurred_from is not None:
-        conditions.append(col(AuditEvent.occurred_at) >= occurred_from)
-    if occurred_to is not None:
-        conditions.append(col(AuditEvent.occurred_at) < occurred_to)
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
     if after_seq is not None:
         conditions.append(col(AuditEvent.seq) > after_seq)
@@ -188,19 +196,9 @@ def explore_events(
     applications). Equality filters use the entity and actor indexes, which also hold the
     sequence number on SQLite (its rowid), so a page is read in order without sorting.
     """
-    conditions: list[ColumnElement[bool]] = []
-    if entity_type is not None:
-        conditions.append(col(AuditEvent.entity_type) == entity_type)
-    if entity_id is not None:
-        conditions.append(col(AuditEvent.entity_id) == entity_id)
-    if actor_id is not None:
-        conditions.append(col(AuditEvent.actor_id) == actor_id)
+    conditions = _event_filters(entity_type, entity_id, actor_id, occurred_from, occurred_to)
     if action_prefix:
         conditions.append(_action_prefix(session, action_prefix))
-    if occurred_from is not None:
-        conditions.append(col(AuditEvent.occurred_at) >= occurred_from)
-    if occurred_to is not None:
-        conditions.append(col(AuditEvent.occurred_at) < occurred_to)
     if before_seq is not None:
         conditions.append(col(AuditEvent.seq) < before_seq)
     return list(session.exec(
