@@ -15,6 +15,12 @@ from app.applications.cli import applications_cli, trail_command
 from app.audit.cli import audit_cli, checkpoint_if_due
 from app.cli_errors import settings_or_exit
 from app.drift.cli import drift_cli
+from app.early_warning.cli import (
+    ensure_behavioural_model,
+    events_cli,
+    portfolio_cli,
+    rules_cli,
+)
 from app.notices.cli import notices_cli
 from app.outcomes.cli import backtest_command, outcomes_cli
 from app.reports.cli import report_cli
@@ -41,10 +47,13 @@ cli.add_typer(screening_cli, name="screening")
 cli.add_typer(outcomes_cli, name="outcomes")
 cli.command("backtest")(backtest_command)
 cli.add_typer(drift_cli, name="drift")
+cli.add_typer(events_cli, name="events")
+cli.add_typer(portfolio_cli, name="portfolio")
+cli.add_typer(rules_cli, name="rules")
 cli.add_typer(models_cli, name="models")
 cli.add_typer(policies_cli, name="policies")
 
-DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter",
+DEMO_ROLES = {"officer": "loan_officer", "underwriter": "underwriter", "servicing": "servicing",
               "lead": "underwriting_lead", "compliance": "compliance_officer",
               "auditor": "auditor", "validator": "model_validator", "admin": "admin"}
 
@@ -271,6 +280,30 @@ def _seed_demo_applications(notices_dir: Path) -> None:
         typer.echo(f"their notices: {notices_dir}")
 
 
+def _publish_first_rule_set() -> None:
+    from app.auth.principal import Principal
+    from app.db import session_scope
+    from app.early_warning import rulesets
+
+    with session_scope() as session:
+        row = rulesets.publish_default(session, Principal.system("demo"))
+    if row is not None:
+        typer.echo(f"early-warning rule set {row.version} published (the bundled rules)")
+
+
+def _seed_demo_accounts() -> None:
+    from app.config import get_settings
+    from app.db import session_scope
+    from app.demo import seed_accounts
+
+    with session_scope() as session:
+        booked = seed_accounts(session, get_settings())
+    if booked:
+        typer.echo("loan accounts under watch (six months of payment events each):")
+        for account_id, label in booked:
+            typer.echo(f"  {account_id}  {label}")
+
+
 def _start_worker() -> subprocess.Popen[bytes]:
     """The demo's job worker, beside the server, with the same environment."""
     return subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()",
@@ -291,7 +324,10 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     # The bundled model goes through the lifecycle as any model does: the demo's validator
     # validates it, its admin (a second person) approves and promotes it.
     ensure_default_model(validator="validator", approver="admin")
+    ensure_behavioural_model(validator="validator", approver="admin")
+    _publish_first_rule_set()
     _seed_demo_applications(Path(os.environ["RISKDESK_DATA_DIR"]) / "notices")
+    _seed_demo_accounts()
     checkpoint_if_due()
     if not no_serve:
         typer.echo(f"serving on http://{host}:{port}, with a job worker")

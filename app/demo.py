@@ -8,6 +8,7 @@ the notice it owes. Every value is fictitious.
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,51 @@ def seed_examples(session: Session, settings: Settings,
                     pdf_of(session, settings, report))
         seeded.append((label, submission.application))
     return seeded
+
+
+# Taiwan card holders whose six months the demo's accounts live through: one who pays in full,
+# one who slides into arrears, one who stops paying (rows of the bundled data).
+DEMO_HISTORIES = (("steady", 3), ("sliding", 0), ("stopped", 1))
+# The card holders the demo lends to, beside the examples (fictitious names).
+DEMO_CARD_HOLDERS = ("Kim Beispiel", "Sam Muster", "Jo Probe")
+
+
+def seed_accounts(session: Session, settings: Settings) -> list[tuple[str, str]]:
+    """Book the demo's approved applications as card accounts and send each six months of a real
+    payment history (shifted to end last month) through the event path, as the servicing
+    user. Does nothing once any account exists."""
+    from datetime import UTC, datetime
+
+    from app.early_warning import accounts, events
+    from app.models import LoanAccount
+    from risk_models.early_warning.behavioural import load_taiwan, taiwan_cycles
+    from risk_models.early_warning.history import events_from_cycles
+
+    if session.exec(select(LoanAccount.id)).first() is not None:
+        return []
+    servicing = session.exec(select(User).where(User.role == Role.SERVICING)).first()
+    officer = session.exec(select(User).where(User.role == Role.LOAN_OFFICER)).first()
+    if servicing is None or officer is None:
+        return []
+    # Each demo account is its own approved application, submitted as any other.
+    approved = [applications.submit(
+        session, settings, Principal.of_user(officer), ApplicationDocument.model_validate(
+            _varied(name, 100 + number, {})), None).application
+        for number, name in enumerate(DEMO_CARD_HOLDERS)]
+    actor = Principal.of_user(servicing)
+    today = datetime.now(UTC)
+    last = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    frame = load_taiwan()
+    booked = []
+    for (label, row), application in zip(DEMO_HISTORIES, approved, strict=False):
+        record = frame.iloc[row].to_dict()
+        account_id = f"DEMO-{label.upper()}"
+        accounts.book(session, actor, account_id=account_id, application_id=application.id,
+                      product="revolving", credit_limit=None if record["limit"] is None
+                      else Decimal(str(record["limit"])), booked_at=None)
+        cycles = taiwan_cycles(record, last_period=f"{last[0]:04d}-{last[1]:02d}")
+        events.load(session, settings, actor, events_from_cycles(account_id, cycles,
+                                                                 id_prefix="demo"),
+                    source=events.API)
+        booked.append((account_id, label))
+    return booked

@@ -50,6 +50,7 @@ HANDLER_MODULES = (
     "app.drift.jobs",
     "app.outcomes.jobs",
     "app.notices.jobs",
+    "app.early_warning.jobs",
 )
 
 

@@ -32,6 +32,7 @@ from app.console import install as install_console
 from app.console.security import ConsoleHeaders
 from app.db import get_engine, start_checkpoints
 from app.drift.endpoints import router as drift_router
+from app.early_warning.endpoints import router as early_warning_router
 from app.errors import RiskdeskError, error_body
 from app.fairness.endpoints import router as fairness_router
 from app.health.endpoints import router as health_router
@@ -226,6 +227,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.include_router(drift_router)
     app.include_router(outcomes_router)
+    app.include_router(early_warning_router)
     install_console(app)
     check_every_route_declares_roles(app)
     install_openapi(app)

@@ -51,6 +51,9 @@ class AdverseAction(StrEnum):
     DECLINE = "decline"
     COUNTEROFFER = "counteroffer"  # adverse unless the applicant accepts it
     INCOMPLETE = "incomplete"  # a notice of incompleteness (§1002.9(c)) is owed
+    # A credit limit lowered on an existing account other than for its own delinquency or
+    # default (§1002.2(c)(1)(ii), (c)(2)(ii)).
+    LIMIT_REDUCTION = "limit_reduction"
 
 
 class OutsidePolicyError(ValueError):

@@ -19,6 +19,7 @@ class NoticeKind(StrEnum):
     DECLINE = "decline"  # statement of specific reasons, §1002.9(a)(2); FCRA §615(a)
     COUNTEROFFER = "counteroffer"  # the counteroffer with its adverse action notice
     INCOMPLETE = "incomplete"  # notice of incompleteness, §1002.9(c)(2)
+    LIMIT_REDUCTION = "limit_reduction"  # adverse action on an existing account; FCRA §615(a)
 
 
 class NoticeStatus(StrEnum):
@@ -47,6 +48,8 @@ INCOMPLETE_NOTICE_DAYS = 30
 # §1002.9(a)(1)(iv) allows; its 90 days apply only to a notice sent after a counteroffer
 # already made goes unaccepted.
 COUNTEROFFER_NOTICE_DAYS = 30
+# §1002.9(a)(1)(iii): 30 days after taking adverse action on an existing account.
+LIMIT_REDUCTION_NOTICE_DAYS = 30
 # §1002.9(c)(2): a reasonable period for the applicant to supply what is missing.
 INCOMPLETE_RESPONSE_DAYS = 30
 
@@ -61,10 +64,12 @@ MISSING_ITEM_WORDING = {
 
 _KIND_OF = {AdverseAction.DECLINE: NoticeKind.DECLINE,
             AdverseAction.COUNTEROFFER: NoticeKind.COUNTEROFFER,
-            AdverseAction.INCOMPLETE: NoticeKind.INCOMPLETE}
+            AdverseAction.INCOMPLETE: NoticeKind.INCOMPLETE,
+            AdverseAction.LIMIT_REDUCTION: NoticeKind.LIMIT_REDUCTION}
 _DAYS = {NoticeKind.DECLINE: DECLINE_NOTICE_DAYS,
          NoticeKind.COUNTEROFFER: COUNTEROFFER_NOTICE_DAYS,
-         NoticeKind.INCOMPLETE: INCOMPLETE_NOTICE_DAYS}
+         NoticeKind.INCOMPLETE: INCOMPLETE_NOTICE_DAYS,
+         NoticeKind.LIMIT_REDUCTION: LIMIT_REDUCTION_NOTICE_DAYS}
 
 
 def notice_kind(action: AdverseAction) -> NoticeKind:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, literal, or_, tuple_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.applications.states import ACCOUNT_ACTION_KINDS
 from app.models import Application, Decision
 from app.models.base import table_of
 from app.statements import Prepared
@@ -62,9 +63,14 @@ def possible_duplicates(session: Session, *, national_id_digest: str | None, nam
     return sorted(found.values(), key=lambda a: a.submitted_at, reverse=True)[:DUPLICATE_LIMIT]
 
 
-def decisions_of(session: Session, application_id: str) -> list[Decision]:
-    return list(session.exec(select(Decision).where(Decision.application_id == application_id)
-                             .order_by(col(Decision.created_at), col(Decision.id))).all())
+def decisions_of(session: Session, application_id: str, *,
+                 account_actions: bool = False) -> list[Decision]:
+    """The application's decisions, oldest first: its credit decisions (the automated one
+    first), and with ``account_actions`` also those taken on the account it was booked as."""
+    query = select(Decision).where(Decision.application_id == application_id)
+    if not account_actions:
+        query = query.where(col(Decision.kind).not_in(ACCOUNT_ACTION_KINDS))
+    return list(session.exec(query.order_by(col(Decision.created_at), col(Decision.id))).all())
 
 
 def _filters(submitted_by: str | None, outcome: str | None, status: str | None,

@@ -19,6 +19,14 @@ class DecisionKind(StrEnum):
     OVERRIDE = "override"  # an underwriter reversing an automated decision
     COUNTEROFFER_ACCEPTED = "counteroffer_accepted"
     COUNTEROFFER_DECLINED = "counteroffer_declined"
+    # Taken on the loan account the approved application was booked as: recorded on the
+    # application (its notice is owed to the same applicant) but never its credit decision.
+    LIMIT_REDUCTION = "limit_reduction"
+
+
+# Decisions on a booked account, not on the application: its outcome, replay, reviews and the
+# period report's figures leave them out; its trail lists them.
+ACCOUNT_ACTION_KINDS = (DecisionKind.LIMIT_REDUCTION,)
 
 
 # Waiting on someone: no final outcome yet.

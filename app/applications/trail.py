@@ -58,7 +58,7 @@ def trail(session: Session, settings: Settings, actor: Principal,
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}", code="application_not_found")
-    decisions = repository.decisions_of(session, application_id)
+    decisions = repository.decisions_of(session, application_id, account_actions=True)
     notices = notices_repository.of_application(session, application_id)
     reports = list(session.exec(select(Report).where(Report.application_id == application_id)
                                 .order_by(col(Report.id))).all())

@@ -25,9 +25,12 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from app.models import (
+    AccountAction,
     Application,
+    CustomerSnooze,
     Decision,
     DecisionPolicy,
+    EventLoad,
     FairnessAudit,
     FourEyesApproval,
     NoticeObligation,
@@ -36,6 +39,7 @@ from app.models import (
     ScoringModel,
     ScreeningDisposition,
     ScreeningList,
+    WatchListEntry,
 )
 from app.models.base import UTCDateTime
 from app.models.monitoring import Backtest, DriftAlert, OutcomeLoad
@@ -92,7 +96,10 @@ TRACKED: tuple[TrackedTable, ...] = (
         "id", "version", "status", "trained_by", "trained_at", "activated_at", "data_sha256",
         "data_name", "target", "protected_columns", "params", "metrics", "artifact",
         "artifact_sha256", "validation", "validated_by", "validated_at", "validation_report_id",
-        "approved_by", "approved_at"), legacy_key="version"),
+        "approved_by", "approved_at"), legacy_key="version",
+        excluded={"purpose": "added after models were first recorded: digesting it would make "
+                             "every model recorded before it read as altered; a purpose is "
+                             "fixed at training and recorded in model.trained's payload"}),
     TrackedTable(DecisionPolicy, (
         "id", "version", "status", "created_by", "created_at", "body", "sha256",
         "activated_at", "validated_by", "validated_at", "validation_report_id", "approved_by",
@@ -127,6 +134,22 @@ TRACKED: tuple[TrackedTable, ...] = (
         "id", "subject_digest", "list_name", "entry_id", "entry_sha256", "list_id",
         "disposition", "application_id", "case_id", "approval_id", "maker_id", "checker_id",
         "decided_at", "note_id", "note_sha256")),
+    # Early warning: what the rules in force said, what was done about an account and who
+    # approved it. A row slipped in would forge an approval or a snooze. (A rule set's events
+    # carry the sha256 of its canonical body instead.)
+    TrackedTable(EventLoad, (
+        "id", "loaded_at", "loaded_by", "source", "sha256", "received", "applied", "duplicates",
+        "rejected", "accounts", "rule_set_version", "problems")),
+    TrackedTable(AccountAction, (
+        "id", "account_id", "kind", "state", "channel", "created_at", "created_by",
+        "rule_set_version", "rule_id", "assessment_id", "high_impact", "params", "held_reason",
+        "maker_id", "checker_id", "decided_at", "outcome", "decision_id", "notice_id")),
+    TrackedTable(WatchListEntry, (
+        "id", "account_id", "owner_id", "state", "added_at", "added_by", "reason",
+        "exit_requested_by", "exit_requested_at", "exit_reason", "exited_by", "exited_at")),
+    TrackedTable(CustomerSnooze, (
+        "id", "subject_id", "until", "reason", "created_by", "created_at", "lifted_by",
+        "lifted_at")),
 )
 BY_NAME: dict[str, TrackedTable] = {t.name: t for t in TRACKED}
 _BY_MODEL: dict[type[SQLModel], TrackedTable] = {t.model: t for t in TRACKED}

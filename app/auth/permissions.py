@@ -63,11 +63,20 @@ class Action(StrEnum):
     APPROVAL_DECIDE = "approval.decide"
     SCREENING_CHECK = "screening.check"
     SCREENING_READ = "screening.read"
+    ACCOUNT_BOOK = "account.book"
+    EVENT_LOAD = "event.load"
+    ACCOUNT_READ = "account.read"
+    ACCOUNT_WORK = "account.work"
+    ACCOUNT_APPROVE = "account.approve"
+    RULESET_READ = "ruleset.read"
+    RULESET_DRAFT = "ruleset.draft"
+    RULESET_PUBLISH = "ruleset.publish"
+    PORTFOLIO_READ = "portfolio.read"
 
 
 _LO, _UW, _CO, _AU, _AD = (Role.LOAN_OFFICER, Role.UNDERWRITER, Role.COMPLIANCE_OFFICER,
                            Role.AUDITOR, Role.ADMIN)
-_LEAD, _MV = Role.UNDERWRITING_LEAD, Role.MODEL_VALIDATOR
+_LEAD, _MV, _SV = Role.UNDERWRITING_LEAD, Role.MODEL_VALIDATOR, Role.SERVICING
 
 # Auditors read and never change anything. Admins administer accounts, models and policies but
 # see none of the compliance work (separation of duties): reports hold applicants' names and
@@ -128,6 +137,19 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Screening a name on demand: before onboarding, or while working a case.
     Action.SCREENING_CHECK: frozenset({_LO, _UW, _LEAD, _CO}),
     Action.SCREENING_READ: frozenset({_UW, _LEAD, _CO, _AU, _AD}),
+    # Early warning (app.early_warning): servicing books accounts and sends their events;
+    # underwriters and leads work what the rules raise, and a second of them approves a limit
+    # reduction, a restructuring or a watch-list exit; leads and model validators draft rule
+    # sets and a second of them publishes; compliance and auditors watch.
+    Action.ACCOUNT_BOOK: frozenset({_SV}),
+    Action.EVENT_LOAD: frozenset({_SV}),
+    Action.ACCOUNT_READ: frozenset({_UW, _LEAD, _CO, _AU, _MV}),
+    Action.ACCOUNT_WORK: frozenset({_UW, _LEAD}),
+    Action.ACCOUNT_APPROVE: frozenset({_UW, _LEAD}),
+    Action.RULESET_READ: frozenset({_UW, _LEAD, _CO, _AU, _MV}),
+    Action.RULESET_DRAFT: frozenset({_LEAD, _MV}),
+    Action.RULESET_PUBLISH: frozenset({_LEAD, _MV}),
+    Action.PORTFOLIO_READ: frozenset({_UW, _LEAD, _CO, _AU, _MV}),
 }
 
 # Attributes by which a dependency of ``app.auth.deps`` records what it admits.

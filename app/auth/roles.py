@@ -14,6 +14,9 @@ class Role(StrEnum):
     MODEL_VALIDATOR = "model_validator"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # The loan-servicing system (an API key's role, as a rule): books approved loans as
+    # accounts and sends their payment, balance, contact and bureau events.
+    SERVICING = "servicing"
 
 
 ALL_ROLES = tuple(Role)

@@ -10,6 +10,16 @@ from app.models.applications import (
 )
 from app.models.audit import AuditEvent
 from app.models.compliance import FairnessAudit, Report
+from app.models.early_warning import (
+    AccountAction,
+    AccountAssessment,
+    AccountEvent,
+    CustomerSnooze,
+    EventLoad,
+    LoanAccount,
+    RuleSetVersion,
+    WatchListEntry,
+)
 from app.models.monitoring import (
     Backtest,
     DriftAlert,
@@ -33,6 +43,8 @@ from app.models.subjects import DataSubject, ErasureRequest
 from app.models.users import ApiKey, ConsoleSession, LoginAttempt, User
 
 __all__ = [
+    "AccountAction", "AccountAssessment", "AccountEvent", "CustomerSnooze", "EventLoad",
+    "LoanAccount", "RuleSetVersion", "WatchListEntry",
     "ApiKey", "ApplicantIdentity", "Application", "ApplicationMonitoring", "AuditEvent",
     "Backtest", "CaseNote", "ConsoleSession", "DataSubject", "Decision", "DecisionPolicy",
     "DriftAlert",

@@ -10,11 +10,11 @@ from sqlmodel import Field, SQLModel
 from app.models.base import utc_datetime_field, utcnow
 
 
-def _one_in_status(table: str, status: str) -> Index:
-    """At most one row of ``table`` in ``status`` (one champion, one challenger), on both
-    backends: the status is unique among the rows that have it."""
+def _one_in_status(table: str, status: str, *within: str) -> Index:
+    """At most one row of ``table`` in ``status`` (one champion, one challenger) — per value of
+    the ``within`` columns — on both backends: unique among the rows that have that status."""
     where = text(f"status = '{status}'")
-    return Index(f"uq_{table}_one_{status}", "status", unique=True,
+    return Index(f"uq_{table}_one_{status}", *within, "status", unique=True,
                  sqlite_where=where, postgresql_where=where)
 
 
@@ -23,12 +23,15 @@ class ScoringModel(SQLModel, table=True):
     where it stands in its lifecycle (app.scoring.states)."""
 
     __tablename__ = "scoring_models"
-    __table_args__ = (_one_in_status("scoring_models", "champion"),
-                      _one_in_status("scoring_models", "challenger"))
+    # One champion and one challenger for each purpose: the application scorecard decides
+    # applications, the behavioural one re-scores booked accounts.
+    __table_args__ = (_one_in_status("scoring_models", "champion", "purpose"),
+                      _one_in_status("scoring_models", "challenger", "purpose"))
 
     id: int | None = Field(default=None, primary_key=True)
     version: str = Field(max_length=64, unique=True, index=True)
     status: str = Field(max_length=16, index=True)  # RegistryStatus
+    purpose: str = Field(default="application", max_length=16)  # ModelPurpose
     trained_by: str = Field(max_length=64)
     trained_at: datetime = utc_datetime_field(default_factory=utcnow)
     # When it last became champion.

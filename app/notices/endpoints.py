@@ -32,7 +32,7 @@ def list_notices(
     session: SessionDep,
     actor: Reader,
     status: Literal["pending", "generated", "delivered", "withdrawn"] | None = None,
-    kind: Literal["decline", "counteroffer", "incomplete"] | None = None,
+    kind: Literal["decline", "counteroffer", "incomplete", "limit_reduction"] | None = None,
     overdue: Annotated[bool, Query(description="Only open notices past their due date.")] = False,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -56,7 +56,8 @@ def generate_notice(notice_id: str, session: SessionDep, settings: SettingsDep,
         raise Conflict(f"notice {notice_id} is {obligation.status}; nothing to generate",
                        code="notice_closed")
     create_report(session, settings, actor, ReportCreate(
-        kind=ReportKind.ADVERSE_ACTION, application_id=obligation.application_id))
+        kind=ReportKind.ADVERSE_ACTION, application_id=obligation.application_id),
+        notice_id=obligation.id)
     session.refresh(obligation)
     return notice_public(obligation)
 

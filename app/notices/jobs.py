@@ -73,7 +73,8 @@ def notice_deadlines(context: runs.RunContext) -> dict[str, Any]:
                 if obligation is None or obligation.status != NoticeStatus.PENDING:
                     continue
                 create_report(session, settings, ACTOR, ReportCreate(
-                    kind=ReportKind.ADVERSE_ACTION, application_id=obligation.application_id))
+                    kind=ReportKind.ADVERSE_ACTION, application_id=obligation.application_id),
+                    notice_id=obligation.id)
                 generated += 1
         except RiskdeskError as exc:  # its data erased, say: listed as failed, not retried
             failed += 1

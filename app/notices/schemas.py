@@ -18,9 +18,10 @@ class NoticePublic(BaseModel):
     id: str = Field(description="Notice obligation id.")
     application_id: str = Field(description="The application it is owed for.")
     decision_id: str = Field(description="The decision that took the adverse action.")
-    kind: Literal["decline", "counteroffer", "incomplete"] = Field(
-        description="decline (statement of reasons), counteroffer (owed unless accepted) or "
-                    "incomplete (notice of incompleteness).")
+    kind: Literal["decline", "counteroffer", "incomplete", "limit_reduction"] = Field(
+        description="decline (statement of reasons), counteroffer (owed unless accepted), "
+                    "incomplete (notice of incompleteness) or limit_reduction (a credit limit "
+                    "lowered on the account the application was booked as).")
     status: Literal["pending", "generated", "delivered", "withdrawn"] = Field(
         description="pending → generated → delivered; withdrawn when no longer owed.")
     opened_at: datetime = Field(description="When the adverse action was taken (UTC).")

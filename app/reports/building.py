@@ -20,6 +20,7 @@ from app.auth.scope import check_own_application
 from app.config import Settings
 from app.errors import Conflict
 from app.fairness import service as fairness
+from app.notices import service as notices_service
 from app.outcomes import repository as outcomes
 from app.reports import manifests, repository
 from app.reports.inputs.adverse_action import (
@@ -86,13 +87,22 @@ def provenance(session: Session, kind: ReportKind, parameters: dict[str, Any],
             {"as_of_ledger_seq": head.seq, "decision_ids": [r[0] for r in rows]})
 
 
-def resolve_parameters(session: Session, actor: Principal, body: ReportCreate) -> dict[str, Any]:
-    """The request's parameters plus what they resolve to now, so a rebuild uses the same."""
+def resolve_parameters(session: Session, actor: Principal, body: ReportCreate, *,
+                       notice_id: str | None = None) -> dict[str, Any]:
+    """The request's parameters plus what they resolve to now, so a rebuild uses the same.
+    ``notice_id`` names the notice an adverse action notice answers (an application may owe
+    more than one: a counteroffer, then a limit reduction on the account it became); by default
+    the application's open one."""
     given = {name: getattr(body, name) for name in PARAMETERS[body.kind]}
     if body.kind == ReportKind.ADVERSE_ACTION:
         application = require_application(session, given["application_id"])
         check_own_application(actor, application)
         obligation = notice_to_build(session, application)
+        if notice_id is not None:
+            obligation = notices_service.get(session, notice_id)
+            if obligation.application_id != application.id:
+                raise Conflict(f"notice {notice_id} is not of application {application.id}",
+                               code="notice_of_another_application")
         return {"application_id": application.id, "decision_id": obligation.decision_id,
                 "notice_id": obligation.id,
                 "action": str(notice_action(application, obligation))}

@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
+from app.applications.states import ACCOUNT_ACTION_KINDS
 from app.audit import repository as ledger_repository
 from app.models import (
     Application,
@@ -24,8 +25,18 @@ from app.models import (
     Report,
 )
 from compliance import ledger
+from risk_models.notices import NoticeKind
 
 OVERRIDE_KINDS = ("override", "review")
+# A period report counts credit decisions on the period's applications and the notices they
+# owe: an action later taken on the account an application was booked as (a limit reduction)
+# is neither, and would otherwise reopen a closed period's figures.
+_ACCOUNT_NOTICE_KINDS = (NoticeKind.LIMIT_REDUCTION,)
+
+
+def _credit_decision(decision: Any = Decision) -> ColumnElement[bool]:
+    return col(decision.kind).not_in(ACCOUNT_ACTION_KINDS)
+
 
 # --- Stored reports -----------------------------------------------------------------------------
 
@@ -120,7 +131,7 @@ def period_decisions(session: Session, start: datetime,
     rows = session.execute(
         select(Decision.id, Decision.model_version, Decision.policy_version,
                Decision.reason_catalog_version)
-        .where(_in_period(start, end)).order_by(col(Decision.id))).all()
+        .where(_in_period(start, end), _credit_decision()).order_by(col(Decision.id))).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
@@ -165,7 +176,8 @@ def decisions_of_period_applications(session: Session, start: datetime,
                   when("approve", record["terms"]["amount"].as_string()),
                   when("approve", record["terms"]["apr"].as_string()))
         .join(Application, col(Application.id) == col(Decision.application_id))
-        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
+        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end,
+               _credit_decision())
         .order_by(col(Decision.application_id), col(Decision.created_at), col(Decision.id))
     ).all()
     return [tuple(r) for r in rows]
@@ -179,7 +191,8 @@ def notices_of_period_applications(session: Session, start: datetime,
         sa_select(col(NoticeObligation.kind), col(NoticeObligation.status),
                   col(NoticeObligation.due_date), col(NoticeObligation.delivered_at))
         .join(Application, col(Application.id) == col(NoticeObligation.application_id))
-        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end)
+        .where(col(Application.submitted_at) >= start, col(Application.submitted_at) < end,
+               col(NoticeObligation.kind).not_in(_ACCOUNT_NOTICE_KINDS))
     ).all()
     return [tuple(r) for r in rows]
 
@@ -207,6 +220,7 @@ def overrides(session: Session, start: datetime, end: datetime,
     replaced = (
         select(previous.outcome)
         .where(col(previous.application_id) == col(Decision.application_id),
+               _credit_decision(previous),
                or_(col(previous.created_at) < col(Decision.created_at),
                    and_(col(previous.created_at) == col(Decision.created_at),
                         col(previous.id) < col(Decision.id))))
@@ -229,7 +243,8 @@ def reason_lists(session: Session, start: datetime,
     # inputs' characteristics) is many times larger to fetch and decode.
     rows = session.connection().execute(
         sa_select(record["reasons"].as_string(), record["knockouts"].as_string())
-        .where(_in_period(start, end), col(Decision.outcome) != "approve")).all()
+        .where(_in_period(start, end), col(Decision.outcome) != "approve",
+               _credit_decision())).all()
     return [(json.loads(r[0]) if r[0] else [], json.loads(r[1]) if r[1] else []) for r in rows]
 
 

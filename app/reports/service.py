@@ -80,11 +80,11 @@ def manifest_of(session: Session, settings: Settings, report: Report) -> str:
 
 
 def create_report(session: Session, settings: Settings, actor: Principal,
-                  body: ReportCreate) -> Report:
+                  body: ReportCreate, *, notice_id: str | None = None) -> Report:
     """Check access, pin the inputs as of the ledger head into a manifest, build the PDF from
     the manifest, store both, and record both hashes in the ledger."""
     access.check_may_create(actor, body.kind)
-    parameters = resolve_parameters(session, actor, body)
+    parameters = resolve_parameters(session, actor, body, notice_id=notice_id)
     generated_at = datetime.now(UTC).replace(microsecond=0)
     # The head and every row behind the report are read from one snapshot: later activity, even
     # in the report's own period, never changes what it counted.

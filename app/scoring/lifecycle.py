@@ -22,7 +22,7 @@ from app.config import Settings
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import DecisionPolicy, RegistryTransition, ScoringModel
 from app.scoring import repository
-from app.scoring.states import MOVES, RegistryStatus
+from app.scoring.states import MOVES, ModelPurpose, RegistryStatus
 from compliance.ledger import sha256_hex
 from risk_models.artifact import CompiledScorecard
 from risk_models.features import underivable_characteristics
@@ -124,6 +124,16 @@ def check_compatible(row: Row) -> None:
         Policy.from_json(row.body)  # a policy that no longer parses cannot be validated
         return
     features = CompiledScorecard.from_json(row.artifact).features
+    if row.purpose == ModelPurpose.BEHAVIOURAL:
+        from risk_models.early_warning.behavioural import BEHAVIOURAL_CHARACTERISTICS
+
+        missing = [f for f in features if f not in BEHAVIOURAL_CHARACTERISTICS]
+        if missing:
+            raise Conflict(
+                f"behavioural model {row.version} reads {len(missing)} characteristic(s) that "
+                f"no account history gives: {', '.join(missing)}", code="model_incompatible",
+                details=[{"characteristic": name} for name in missing])
+        return
     missing = underivable_characteristics(features)
     if missing:
         raise Conflict(
@@ -179,9 +189,12 @@ def approve(session: Session, actor: Principal, kind: Kind, version: str, reason
     return row
 
 
-def _in(session: Session, kind: Kind, status: RegistryStatus) -> Row | None:
-    return (repository.model_in(session, status) if kind == "model"
-            else repository.policy_in(session, status))
+def _in(session: Session, kind: Kind, status: RegistryStatus, like: Row) -> Row | None:
+    """The version of ``kind`` in ``status`` that ``like`` would displace (a model displaces
+    only a model of its own purpose)."""
+    if kind == "model":
+        return repository.model_in(session, status, getattr(like, "purpose", "application"))
+    return repository.policy_in(session, status)
 
 
 def promote(session: Session, actor: Principal, kind: Kind, version: str, to: RegistryStatus,
@@ -199,7 +212,7 @@ def promote(session: Session, actor: Principal, kind: Kind, version: str, to: Re
         raise Conflict(f"{kind} {version} is {row.status}; only an approved version is put in "
                        "use (validate and approve it first)", code="not_approved")
     check_compatible(row)
-    displaced = _in(session, kind, to)
+    displaced = _in(session, kind, to, row)
     if displaced is not None:
         aside = RegistryStatus.RETIRED if to == RegistryStatus.CHAMPION else RegistryStatus.APPROVED
         _move(session, actor, kind, displaced, aside, f"replaced by {version}: {reason}",
@@ -224,15 +237,20 @@ def retire(session: Session, actor: Principal, kind: Kind, version: str, reason:
     return row
 
 
-def previous_champion(session: Session, kind: Kind) -> Row | None:
+def previous_champion(session: Session, kind: Kind,
+                      purpose: str = ModelPurpose.APPLICATION) -> Row | None:
     """The version that was champion before the current one, as promotions and rollbacks have
     stacked them: a promotion puts a version on top, a rollback takes the top one off. So
-    rolling back twice goes back twice, never back to the version just rolled back."""
-    moves = session.exec(
-        select(RegistryTransition.version, RegistryTransition.from_status)
-        .where(RegistryTransition.kind == kind,
-               RegistryTransition.to_status == RegistryStatus.CHAMPION)
-        .order_by(col(RegistryTransition.at), col(RegistryTransition.id))).all()
+    rolling back twice goes back twice, never back to the version just rolled back. Models
+    stack by purpose: a behavioural champion never displaces an application one."""
+    query = (select(RegistryTransition.version, RegistryTransition.from_status)
+             .where(RegistryTransition.kind == kind,
+                    RegistryTransition.to_status == RegistryStatus.CHAMPION))
+    if kind == "model":
+        query = query.where(col(RegistryTransition.version).in_(
+            select(ScoringModel.version).where(ScoringModel.purpose == purpose)))
+    moves = session.exec(query.order_by(col(RegistryTransition.at),
+                                        col(RegistryTransition.id))).all()
     stack: list[str] = []
     for version, from_status in moves:
         if from_status == RegistryStatus.RETIRED and len(stack) >= 2 and stack[-2] == version:
@@ -245,11 +263,13 @@ def previous_champion(session: Session, kind: Kind) -> Row | None:
     return row if row.status == RegistryStatus.RETIRED else None
 
 
-def rollback(session: Session, actor: Principal, kind: Kind, reason: str) -> Move:
+def rollback(session: Session, actor: Principal, kind: Kind, reason: str,
+             purpose: str = ModelPurpose.APPLICATION) -> Move:
     """Put the previous champion back in one step; the current champion retires."""
     reason = _reason(reason)
-    current = _in(session, kind, RegistryStatus.CHAMPION)
-    back = previous_champion(session, kind)
+    current = (repository.model_in(session, RegistryStatus.CHAMPION, purpose) if kind == "model"
+               else repository.policy_in(session, RegistryStatus.CHAMPION))
+    back = previous_champion(session, kind, purpose)
     if back is None:
         raise Conflict(f"there is no previous {kind} champion to roll back to",
                        code="no_previous_champion")

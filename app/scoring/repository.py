@@ -8,18 +8,20 @@ from sqlmodel import Session, col, select
 
 from app.models import DecisionPolicy, ScoringModel
 from app.models.base import table_of
-from app.scoring.states import RegistryStatus
+from app.scoring.states import ModelPurpose, RegistryStatus
 from app.statements import Prepared
 
 _models, _policies = table_of(ScoringModel), table_of(DecisionPolicy)
 # What is in use, champion and challenger, model and policy, in one statement: every decision
 # asks. (Two comparisons, not IN: a prepared statement binds no expanding list.)
-_IN_USE_REFS = Prepared(union_all(*(
-    select(literal(kind), table.c.status, table.c.version, digest)
-    .where(or_(table.c.status == RegistryStatus.CHAMPION,
-               table.c.status == RegistryStatus.CHALLENGER))
-    for kind, table, digest in (("model", _models, _models.c.artifact_sha256),
-                                ("policy", _policies, _policies.c.sha256)))))
+_IN_USE = or_(_models.c.status == RegistryStatus.CHAMPION,
+              _models.c.status == RegistryStatus.CHALLENGER)
+_IN_USE_REFS = Prepared(union_all(
+    select(literal("model"), _models.c.status, _models.c.version, _models.c.artifact_sha256)
+    .where(_IN_USE, _models.c.purpose == ModelPurpose.APPLICATION),
+    select(literal("policy"), _policies.c.status, _policies.c.version, _policies.c.sha256)
+    .where(or_(_policies.c.status == RegistryStatus.CHAMPION,
+               _policies.c.status == RegistryStatus.CHALLENGER))))
 
 
 def in_use_refs(session: Session) -> dict[tuple[str, str], tuple[str, str]]:
@@ -35,13 +37,17 @@ def artifact_of(session: Session, version: str) -> str | None:
                         .where(ScoringModel.version == version)).first()
 
 
-def model_in(session: Session, status: RegistryStatus) -> ScoringModel | None:
-    """The model in ``status`` (the champion or the challenger: one at most each)."""
-    return session.exec(select(ScoringModel).where(ScoringModel.status == status)).first()
+def model_in(session: Session, status: RegistryStatus,
+             purpose: str = ModelPurpose.APPLICATION) -> ScoringModel | None:
+    """The model of ``purpose`` in ``status`` (the champion or the challenger: one at most
+    each per purpose)."""
+    return session.exec(select(ScoringModel).where(ScoringModel.status == status,
+                                                   ScoringModel.purpose == purpose)).first()
 
 
-def champion_model(session: Session) -> ScoringModel | None:
-    return model_in(session, RegistryStatus.CHAMPION)
+def champion_model(session: Session,
+                   purpose: str = ModelPurpose.APPLICATION) -> ScoringModel | None:
+    return model_in(session, RegistryStatus.CHAMPION, purpose)
 
 
 def model_by_version(session: Session, version: str) -> ScoringModel | None:

@@ -22,7 +22,7 @@ from app.auth.principal import Principal
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.models import DecisionPolicy, ScoringModel
 from app.scoring import lifecycle, repository
-from app.scoring.states import RegistryStatus
+from app.scoring.states import ModelPurpose, RegistryStatus
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.artifact import CompiledScorecard
 from risk_models.policy import Policy
@@ -66,7 +66,8 @@ def model_version_for(result: TrainingResult, trained_at: datetime) -> str:
 
 
 def register_model(session: Session, actor: Principal, result: TrainingResult, *,
-                   data_name: str, target: str, protected: list[str]) -> ScoringModel:
+                   data_name: str, target: str, protected: list[str],
+                   purpose: str = ModelPurpose.APPLICATION) -> ScoringModel:
     """Store a trained scorecard in the registry as a draft, with its ledger event. A draft
     decides nothing: it is validated, approved and promoted first (app.scoring.lifecycle)."""
     artifact = result.compiled.to_json().decode()
@@ -74,7 +75,8 @@ def register_model(session: Session, actor: Principal, result: TrainingResult, *
     trained_at = datetime.now(UTC)
     model = ScoringModel(
         version=model_version_for(result, trained_at), status=RegistryStatus.DRAFT,
-        trained_by=actor.actor_id, trained_at=trained_at, data_sha256=result.data_sha256,
+        purpose=purpose, trained_by=actor.actor_id, trained_at=trained_at,
+        data_sha256=result.data_sha256,
         data_name=data_name[:200], target=target, protected_columns=json.dumps(protected),
         params=canonical_json(_json_safe(result.params.to_dict())),
         metrics=canonical_json(_json_safe(result.metrics)), artifact=artifact,
@@ -84,7 +86,8 @@ def register_model(session: Session, actor: Principal, result: TrainingResult, *
     append_event(session, actor, "model.trained", "model", model.version, {
         "artifact_sha256": sha, "data_sha256": result.data_sha256,
         "cv_auc": round(float(result.metrics["cv_auc"]), 6), "features": result.features,
-        "protected_columns": protected, "status": model.status}, rows=(model,))
+        "protected_columns": protected, "status": model.status, "purpose": purpose},
+        rows=(model,))
     lifecycle.record_transition(session, actor, "model", model.version, None,
                                 RegistryStatus.DRAFT, "registered by training")
     return model

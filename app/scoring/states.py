@@ -29,3 +29,10 @@ MOVES: dict[RegistryStatus, frozenset[RegistryStatus]] = {
     RegistryStatus.CHAMPION: frozenset({RegistryStatus.RETIRED}),
     RegistryStatus.RETIRED: frozenset({RegistryStatus.CHAMPION}),
 }
+
+
+class ModelPurpose(StrEnum):
+    """What a scorecard scores: applications for credit, or booked accounts' behaviour."""
+
+    APPLICATION = "application"
+    BEHAVIOURAL = "behavioural"

@@ -46,6 +46,8 @@ class ActionTaken(StrEnum):
     TERMS_CHANGED = "terms_changed"
     ACCOUNT_CLOSED = "account_closed"
     INCOMPLETE = "incomplete"  # a notice of incompleteness, Reg B §1002.9(c)(2)
+    # A credit limit lowered on an existing account, Reg B §1002.2(c)(1)(ii).
+    LIMIT_REDUCED = "limit_reduced"
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,12 @@ class AdverseActionNotice:
         For a notice of incompleteness: what the applicant must still supply, in plain words.
     respond_by : datetime.date, optional
         For a notice of incompleteness: the date by which to supply it.
+    account_ref : str, optional
+        For an action on an existing account: the account's reference.
+    previous_limit, new_limit : Decimal, optional
+        For a limit reduction: the credit limit before and after it, in ``currency``.
+    action_date : datetime.date, optional
+        For an action on an existing account: the day it took effect.
     """
 
     creditor: Party
@@ -171,9 +179,19 @@ class AdverseActionNotice:
     consumer_reporting_agency: Party | None = None
     missing: Sequence[str] = ()
     respond_by: date | None = None
+    account_ref: str | None = None
+    previous_limit: Decimal | None = None
+    new_limit: Decimal | None = None
+    action_date: date | None = None
 
     def __post_init__(self) -> None:
         action = ActionTaken(self.action)
+        if action is ActionTaken.LIMIT_REDUCED and not (
+                self.account_ref and self.action_date is not None
+                and self.previous_limit is not None and self.new_limit is not None
+                and self.new_limit < self.previous_limit):
+            raise ValueError("a limit reduction notice names the account, the day, and the "
+                             "limit before and the lower limit after")
         if action is ActionTaken.INCOMPLETE:
             if not self.missing or self.respond_by is None:
                 raise ValueError("a notice of incompleteness says what is missing and by when")
@@ -203,12 +221,14 @@ def build_adverse_action_notice(notice: AdverseActionNotice,
         A one- or two-page PDF, identical for identical input.
     """
     story: list[Flowable] = [_letterhead(notice), Spacer(1, 6)]
-    if ActionTaken(notice.action) is ActionTaken.INCOMPLETE:
+    action = ActionTaken(notice.action)
+    if action is ActionTaken.INCOMPLETE:
         name, subject = "Notice of incompleteness", "Notice that a credit application is incomplete"
         story += [para("Your credit application is incomplete", "h1"), *_incomplete(notice)]
     else:
-        name, subject = "Adverse action notice", "Notice of action taken on a credit application"
-        story += [para("Notice of action taken on your credit application", "h1")]
+        on = "account" if action is ActionTaken.LIMIT_REDUCED else "application"
+        name, subject = "Adverse action notice", f"Notice of action taken on a credit {on}"
+        story += [para(f"Notice of action taken on your credit {on}", "h1")]
         story += _action(notice)
         story += _reasons(notice.reasons)
         if notice.credit_score:
@@ -243,6 +263,8 @@ def _letterhead(notice: AdverseActionNotice) -> Table:
         para(f"Date: {long_date(notice.notice_date)}", "cell_right"),
         para(f"Application reference: {notice.application_ref}", "cell_right"),
     ]
+    if notice.account_ref:
+        right.append(para(f"Account reference: {notice.account_ref}", "cell_right"))
     applicant = [Spacer(1, 6), *_address(notice.applicant_name, notice.applicant_address_lines)]
     table = Table([[left, right], [applicant, ""]], colWidths=[CONTENT_WIDTH * 0.6, None])
     table.setStyle(
@@ -279,6 +301,14 @@ def _action(notice: AdverseActionNotice) -> list[Flowable]:
         "account to your disadvantage.",
         ActionTaken.ACCOUNT_CLOSED: f"We have closed your {notice.product} account.",
     }
+    if action is ActionTaken.LIMIT_REDUCED:
+        assert notice.previous_limit is not None and notice.new_limit is not None
+        assert notice.action_date is not None  # checked in __post_init__
+        sentences[action] = (
+            f"We have reduced the credit limit on your {notice.product} account "
+            f"{notice.account_ref} from {fmt_money(notice.previous_limit, notice.currency)} to "
+            f"{fmt_money(notice.new_limit, notice.currency)}, with effect from "
+            f"{long_date(notice.action_date)}.")
     out: list[Flowable] = [para(f"Dear {notice.applicant_name},"), para(sentences[action])]
     offer = notice.counteroffer
     if action is ActionTaken.COUNTEROFFER and offer is not None:

@@ -4,7 +4,7 @@ row changed, added or removed behind the service's back is named with its table 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -84,7 +84,30 @@ def _exercise_every_tracked_table(client, auth_headers, active_model) -> dict[st
     check = _post(client, "/drift/checks", validator, {"date_from": today, "date_to": today})
     _post(client, f"/drift/alerts/{check['alert_id']}/acknowledge", validator,
           {"note": "Retraining scheduled."}, status=200)
-    return {"applications": referred["id"], "outcome_loads": load["id"],
+    # The approved loan booked and watched: its events raise actions and a watch-list entry
+    # under the bundled rules; an action closed, a snooze set and lifted.
+    from app.early_warning import rulesets
+    with session_scope() as session:
+        rulesets.publish_default(session, Principal.system("test"))
+    _post(client, "/accounts", auth_headers["servicing"], {
+        "account_id": "ACC-1", "application_id": approved["id"], "product": "revolving",
+        "credit_limit": "3000.00"})
+    events = [{"id": f"ev-{n}", "account_id": "ACC-1", "kind": "payment_missed",
+               "occurred_at": f"2026-0{n}-25T09:00:00+00:00", "days_past_due": 30 * n}
+              for n in (1, 2)]
+    loaded = _post(client, "/events", auth_headers["servicing"], {"events": events}, status=200)
+    actions = client.get("/accounts/ACC-1/actions", headers=underwriter).json()
+    alert = next(a for a in actions if a["kind"] == "open_case")
+    _post(client, f"/early-warning/actions/{alert['id']}/close", underwriter,
+          {"note": "Called, agreed a plan."}, status=200)
+    snooze = _post(client, "/accounts/ACC-1/snoozes", underwriter, {
+        "until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+        "reason": "hardship arrangement"})
+    _post(client, f"/snoozes/{snooze['id']}/lift", underwriter, status=200)
+    (entry,) = client.get("/watch-list", headers=underwriter).json()
+    return {"event_loads": loaded["id"], "account_actions": alert["id"],
+            "watch_list": entry["id"], "customer_snoozes": snooze["id"],
+            "applications": referred["id"], "outcome_loads": load["id"],
             "drift_alerts": check["alert_id"],
             "backtests": backtest["id"], "decisions": declined["decisions"][0]["id"],
             "notice_obligations": notice["id"], "reports": str(generated["report_id"]),
@@ -133,6 +156,10 @@ EDITS = {
     "drift_alerts": ("UPDATE drift_alerts SET acknowledged_by = 'someone' WHERE id = :id",) * 2,
     "screening_dispositions": ("UPDATE screening_dispositions SET disposition = 'false_positive',"
                                " subject_digest = 'someone else' WHERE id = :id",) * 2,
+    "event_loads": ("UPDATE event_loads SET rejected = rejected + 1 WHERE id = :id",) * 2,
+    "account_actions": ("UPDATE account_actions SET state = 'open' WHERE id = :id",) * 2,
+    "watch_list": ("UPDATE watch_list SET state = 'exited' WHERE id = :id",) * 2,
+    "customer_snoozes": ("UPDATE customer_snoozes SET lifted_at = NULL WHERE id = :id",) * 2,
 }
 
 

@@ -7,10 +7,12 @@ from app.console.pages import (
     auth,
     cases,
     compliance,
+    early_warning,
     home,
     models,
     static,
 )
 
 ROUTERS = (static.router, auth.router, home.router, applications.router, cases.router,
-           compliance.router, models.router, audit.router, admin.router)
+           compliance.router, early_warning.router, models.router, audit.router,
+           admin.router)

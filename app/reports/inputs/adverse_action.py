@@ -40,7 +40,10 @@ from risk_models.notices import (
 
 ACTION_OF = {NoticeKind.DECLINE: ActionTaken.DECLINED,
              NoticeKind.COUNTEROFFER: ActionTaken.COUNTEROFFER,
-             NoticeKind.INCOMPLETE: ActionTaken.INCOMPLETE}
+             NoticeKind.INCOMPLETE: ActionTaken.INCOMPLETE,
+             NoticeKind.LIMIT_REDUCTION: ActionTaken.LIMIT_REDUCED}
+# What a booked account's product is called on a notice.
+ACCOUNT_PRODUCT = {"revolving": "revolving credit", "instalment": "instalment loan"}
 
 
 def require_application(session: Session, application_id: str) -> Application:
@@ -57,7 +60,8 @@ def notice_to_build(session: Session, application: Application) -> NoticeObligat
                    if n.status != NoticeStatus.WITHDRAWN]
     if not obligations:
         raise Conflict(f"application {application.id} has no adverse action to notify (no "
-                       "decline, counteroffer or incompleteness is owed a notice)",
+                       "decline, counteroffer, incompleteness or limit reduction is owed a "
+                       "notice)",
                        code="no_adverse_action")
     open_ones = [n for n in obligations if n.status in OPEN_STATUSES]
     return (open_ones or obligations)[-1]
@@ -83,6 +87,9 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
     # Pinned at creation: a counteroffer the applicant has since declined is notified as the
     # decline it became, and a rebuild of an earlier notice says what that one said.
     action = ActionTaken(parameters.get("action") or ACTION_OF[kind])
+    if kind == NoticeKind.LIMIT_REDUCTION:
+        return _limit_reduction_notice(settings, application, decision, identity.full_name,
+                                       lines, action, generated_at, head)
     # The score and the consumer report behind it are disclosed only when they played a part
     # in the outcome: the automated decision records whether they did.
     automated = repository.automated_decision(session, application.id)
@@ -109,14 +116,50 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
         else None,
         credit_score=_score_disclosure(session, settings, automated)
         if score_used and automated is not None else None,
-        consumer_reporting_agency=Party(
-            settings.consumer_reporting_agency_name,
-            _lines(settings.consumer_reporting_agency_address),
-            settings.consumer_reporting_agency_phone,
-        ) if score_used else None,
+        consumer_reporting_agency=_agency(settings) if score_used else None,
         missing=[MISSING_ITEM_WORDING[item] for item in obligation.missing],
         respond_by=obligation.respond_by or respond_by(kind, generated_at.date()),
     )
+
+
+def _limit_reduction_notice(settings: Settings, application: Application, decision: Decision,
+                            applicant_name: str, lines: list[str], action: ActionTaken,
+                            generated_at: datetime, head: LedgerHead) -> AdverseActionNotice:
+    """The notice of a credit limit lowered on the account ``application`` was booked as.
+
+    The application's own score played no part in it, and the behavioural score read only the
+    account's own history, so no score is disclosed; the consumer reporting agency is named
+    (FCRA §615(a)) when a reason rests on what a credit bureau reported.
+    """
+    record = decision.record
+    bureau = any(r.get("bureau") for r in record["reasons"])
+    return AdverseActionNotice(
+        creditor=Party(settings.creditor_name, _lines(settings.creditor_address),
+                       settings.creditor_phone),
+        supervising_agency=Party(settings.supervising_agency_name,
+                                 _lines(settings.supervising_agency_address)),
+        applicant_name=applicant_name,
+        applicant_address_lines=lines,
+        application_ref=application.id,
+        notice_date=generated_at.date(),
+        action=action,
+        reasons=principal_reasons(decision),
+        generated_at=generated_at,
+        ledger_head=head,
+        product=ACCOUNT_PRODUCT.get(str(record["product"]), str(record["product"])),
+        currency=str(record["currency"]),
+        consumer_reporting_agency=_agency(settings) if bureau else None,
+        account_ref=str(record["account_id"]),
+        previous_limit=Decimal(record["previous_limit"]),
+        new_limit=Decimal(record["new_limit"]),
+        action_date=decision.created_at.date(),
+    )
+
+
+def _agency(settings: Settings) -> Party:
+    return Party(settings.consumer_reporting_agency_name,
+                 _lines(settings.consumer_reporting_agency_address),
+                 settings.consumer_reporting_agency_phone)
 
 
 def principal_reasons(decision: Decision) -> list[Reason]:
