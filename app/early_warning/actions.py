@@ -22,6 +22,7 @@ from app.auth.principal import Principal
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import AccountAction, CustomerSnooze, LoanAccount, WatchListEntry
 from app.models.base import utcnow
+from compliance.ledger import sha256_hex
 from risk_models.early_warning.guardrails import (
     ContactCap,
     contact_allowed,
@@ -32,6 +33,8 @@ from risk_models.early_warning.levels import LevelAssessment
 from risk_models.early_warning.rules import HIGH_IMPACT, ProposedAction
 
 SYSTEM_ACTOR = "system:early_warning"
+# Notes and reasons are free text a person wrote and may name someone: the ledger, which is
+# never erased, keeps their sha256; the text stays on its row only.
 
 # Action states. Alerts, cases and exceptions are open until closed; outreach is scheduled
 # until done; a high-impact proposal waits for a person to endorse it (system proposals) and a
@@ -187,7 +190,7 @@ def record_raised(session: Session, actor: Principal, actions: Sequence[AccountA
     for entry in entries:
         append_event(session, actor, "watchlist.added", "watch_list", entry.id, {
             "account_id": entry.account_id, "owner_id": entry.owner_id,
-            "reason": entry.reason}, rows=(entry,))
+            "reason_sha256": sha256_hex(entry.reason)}, rows=(entry,))
     for action in actions:
         verb = "held" if action.state == HELD else "raised"
         append_event(session, actor, f"account.action_{verb}", "account_action", action.id, {
@@ -213,7 +216,7 @@ def _decided(session: Session, actor: Principal, action: AccountAction, event: s
     session.flush()
     append_event(session, actor, f"account.action_{event}", "account_action", action.id, {
         "account_id": action.account_id, "kind": action.kind, "state": action.state,
-        "note": note, **payload}, rows=(action,))
+        "note_sha256": sha256_hex(note), **payload}, rows=(action,))
     return action
 
 
@@ -369,7 +372,8 @@ def watch(session: Session, actor: Principal, account_id: str, owner_id: str,
                    now=utcnow())
     session.flush()
     append_event(session, actor, "watchlist.added", "watch_list", entry.id, {
-        "account_id": account_id, "owner_id": owner_id, "reason": reason}, rows=(entry,))
+        "account_id": account_id, "owner_id": owner_id,
+        "reason_sha256": sha256_hex(reason)}, rows=(entry,))
     return entry
 
 
@@ -392,7 +396,7 @@ def request_exit(session: Session, actor: Principal, entry_id: str,
     session.add(entry)
     session.flush()
     append_event(session, actor, "watchlist.exit_requested", "watch_list", entry.id, {
-        "account_id": entry.account_id, "reason": reason}, rows=(entry,))
+        "account_id": entry.account_id, "reason_sha256": sha256_hex(reason)}, rows=(entry,))
     return entry
 
 
@@ -412,7 +416,8 @@ def decide_exit(session: Session, actor: Principal, entry_id: str, *, approve: b
     session.add(entry)
     session.flush()
     append_event(session, actor, f"watchlist.exit_{'approved' if approve else 'refused'}",
-                 "watch_list", entry.id, {"account_id": entry.account_id, "note": note},
+                 "watch_list", entry.id, {"account_id": entry.account_id,
+                                        "note_sha256": sha256_hex(note)},
                  rows=(entry,))
     return entry
 
@@ -435,7 +440,8 @@ def snooze(session: Session, actor: Principal, account_id: str, until: datetime,
     session.add(row)
     session.flush()
     append_event(session, actor, "snooze.created", "snooze", row.id, {
-        "account_id": account_id, "until": until.isoformat(), "reason": reason}, rows=(row,))
+        "account_id": account_id, "until": until.isoformat(),
+        "reason_sha256": sha256_hex(reason)}, rows=(row,))
     return row
 
 
