@@ -153,7 +153,7 @@ def seed_accounts(session: Session, settings: Settings) -> list[tuple[str, str]]
                       else Decimal(str(record["limit"])), booked_at=None)
         cycles = taiwan_cycles(record, last_period=f"{last[0]:04d}-{last[1]:02d}")
         events.load(session, settings, actor, events_from_cycles(account_id, cycles,
-                                                                 id_prefix="demo"),
+                                                                 id_prefix="demo-"),
                     source=events.API)
         booked.append((account_id, label))
     return booked

@@ -158,26 +158,45 @@ def engagement_counts(history: Mapping[str, Any], months: Sequence[str]) -> list
     return [int(history["engagement"].get(m, 0)) for m in months]
 
 
-def events_from_cycles(account_id: str, cycles: Sequence[Cycle], *, id_prefix: str,
-                       day: int = 20) -> list[dict[str, Any]]:
-    """The events a servicer would send for ``cycles`` (the inverse of :func:`fold`): each
-    month a payment due on the statement, then the payment made, or a missed payment when
-    nothing was paid while past due. Used to replay payment histories through the event path."""
-    events: list[dict[str, Any]] = []
-    for cycle in cycles:
-        at = f"{cycle.period}-{day:02d}T09:00:00+00:00"
-        paid_at = f"{cycle.period}-{min(day + 5, 28):02d}T09:00:00+00:00"
-        stem = f"{id_prefix}-{account_id}-{cycle.period}"
-        events.append({"id": f"{stem}-due", "account_id": account_id, "kind": "payment_due",
-                       "occurred_at": at, "amount": f"{max(cycle.due or 0.0, 0.0):.2f}",
-                       "statement_balance": f"{cycle.balance:.2f}"})
-        if cycle.paid > 0:
-            events.append({"id": f"{stem}-paid", "account_id": account_id,
-                           "kind": "payment_paid", "occurred_at": paid_at,
-                           "amount": f"{cycle.paid:.2f}",
-                           "days_past_due": cycle.days_past_due})
-        elif cycle.days_past_due > 0:
-            events.append({"id": f"{stem}-missed", "account_id": account_id,
-                           "kind": "payment_missed", "occurred_at": paid_at,
-                           "days_past_due": cycle.days_past_due})
+# When in a month a replayed cycle's events happen: the statement, the payment, a missed one.
+STATEMENT_DAY, PAYMENT_DAY, STATUS_DAY = 5, 20, 25
+
+
+def cycle_events(account_id: str, cycle: Cycle, previous_days_past_due: int, *,
+                 id_prefix: str = "") -> list[dict[str, Any]]:
+    """The events a servicer would send for one cycle (the inverse of :func:`fold`): a payment
+    due on the statement, then the payment made (with the days past due it leaves; a payment
+    of 0.00 when the account came back to current without one, as a status persists until
+    another is reported), else a missed payment (a late one when nothing was due)."""
+    stem = f"{id_prefix}{account_id}-{cycle.period}"
+    due = max(cycle.due or 0.0, 0.0)
+    events: list[dict[str, Any]] = [{
+        "id": f"{stem}-due", "account_id": account_id, "kind": "payment_due",
+        "occurred_at": _on(cycle.period, STATEMENT_DAY), "amount": f"{due:.2f}",
+        "statement_balance": f"{cycle.balance:.2f}"}]
+    if cycle.paid > 0 or (cycle.days_past_due == 0 and previous_days_past_due > 0):
+        events.append({"id": f"{stem}-paid", "account_id": account_id, "kind": "payment_paid",
+                       "occurred_at": _on(cycle.period, PAYMENT_DAY),
+                       "amount": f"{cycle.paid:.2f}", "days_past_due": cycle.days_past_due})
+    elif cycle.days_past_due > 0:
+        events.append({"id": f"{stem}-status", "account_id": account_id,
+                       "kind": "payment_missed" if due > 0 else "payment_late",
+                       "occurred_at": _on(cycle.period, STATUS_DAY),
+                       "days_past_due": cycle.days_past_due})
     return events
+
+
+def events_from_cycles(account_id: str, cycles: Sequence[Cycle], *,
+                       id_prefix: str = "") -> list[dict[str, Any]]:
+    """The events of every cycle, oldest first: replaying a payment history through the event
+    path."""
+    events: list[dict[str, Any]] = []
+    previous = 0
+    for cycle in cycles:
+        events.extend(cycle_events(account_id, cycle, previous, id_prefix=id_prefix))
+        previous = cycle.days_past_due
+    return events
+
+
+def _on(period: str, day: int) -> str:
+    return f"{period}-{day:02d}T09:00:00+00:00"
