@@ -281,14 +281,19 @@ def _seed_demo_applications(notices_dir: Path) -> None:
 
 
 def _publish_first_rule_set() -> None:
-    from app.auth.principal import Principal
+    from app.auth.permissions import Action
     from app.db import session_scope
     from app.early_warning import rulesets
+    from app.users.service import acting_user
 
+    # Published by the demo's underwriting lead: the named owner of what its rules put on the
+    # watch list.
     with session_scope() as session:
-        row = rulesets.publish_default(session, Principal.system("demo"))
+        lead = acting_user(session, "lead", Action.RULESET_PUBLISH)
+        row = rulesets.publish_default(session, lead)
     if row is not None:
-        typer.echo(f"early-warning rule set {row.version} published (the bundled rules)")
+        typer.echo(f"early-warning rule set {row.version} published by lead (the bundled "
+                   "rules)")
 
 
 def _seed_demo_accounts() -> None:
