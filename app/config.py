@@ -103,6 +103,9 @@ class Settings(KeySettings):
     # The largest request body accepted (413 beyond it, before parsing): an application
     # document is a few kilobytes.
     max_request_bytes: int = Field(64 * 1024, ge=1024)
+    # A batch of account events (POST /events, at most 5,000 of them): about 250 bytes an
+    # event, with room for interaction texts; a feed of long texts is sent in smaller batches.
+    max_events_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     # A report PDF uploaded to be verified (the console's "Verify a report").
     max_upload_bytes: int = Field(16 * 1024 * 1024, ge=1024)
 

@@ -23,6 +23,19 @@ class _TooLarge(BaseException):
 
 # Paths that take an uploaded document, with the larger limit ``max_upload_bytes``.
 UPLOAD_PATHS = frozenset({"/console/reports/verify"})
+# The one path that takes a batch of records (up to MAX_EVENTS_PER_BATCH account events), with
+# its own limit ``max_events_bytes``.
+EVENTS_PATH = "/events"
+
+
+def limit_for(path: str) -> tuple[int, str]:
+    """The body limit of a path, and what to tell a sender over it."""
+    settings = get_settings()
+    if path in UPLOAD_PATHS:
+        return settings.max_upload_bytes, "a report's PDF is at most this size"
+    if path == EVENTS_PATH:
+        return settings.max_events_bytes, "split the batch into smaller ones"
+    return settings.max_request_bytes, "an application is a few kilobytes"
 
 
 class BodySizeLimit:
@@ -35,13 +48,10 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        settings = get_settings()
-        # Uploading a report's PDF to verify it is the one request that carries a document.
-        limit = (settings.max_upload_bytes if scope["path"] in UPLOAD_PATHS
-                 else settings.max_request_bytes)
+        limit, hint = limit_for(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await self._refuse(send, limit, scope["path"])
+            await self._refuse(send, limit, scope["path"], hint)
             return
         received = 0
         started = False
@@ -64,9 +74,9 @@ class BodySizeLimit:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send, limit, scope["path"])
+                await self._refuse(send, limit, scope["path"], hint)
 
-    async def _refuse(self, send: Send, limit: int, path: str) -> None:
+    async def _refuse(self, send: Send, limit: int, path: str, hint: str) -> None:
         if path.startswith("/console"):
             # A person in the browser: a page, not a JSON body.
             body = (f"<!doctype html><html lang=en><title>Too large</title><h1>Too large</h1>"
@@ -76,8 +86,8 @@ class BodySizeLimit:
             content_type = b"text/html; charset=utf-8"
         else:
             body = json.dumps(error_body(
-                "request_too_large", f"the request body is over the {limit} byte limit; "
-                "an application is a few kilobytes")).encode()
+                "request_too_large",
+                f"the request body is over the {limit:,} byte limit; {hint}")).encode()
             content_type = b"application/json"
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", content_type),

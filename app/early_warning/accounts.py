@@ -1,4 +1,5 @@
-"""Loan accounts: booking an approved application as an account, and reading accounts."""
+"""Loan accounts: booking an approved application as an account, closing it, and reading
+accounts."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.db import insert_row
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import ApplicantIdentity, Application, Decision, LoanAccount, WatchListEntry
 from app.models.base import utcnow
+from compliance.ledger import sha256_hex
 from risk_models.early_warning.history import empty_history
 
 # An application is booked on the terms it was last granted (its latest decision that granted
@@ -82,6 +84,28 @@ def book(session: Session, actor: Principal, *, account_id: str, application_id:
         "application_id": application_id, "product": product,
         "credit_limit": None if credit_limit is None else str(credit_limit),
         "principal": str(values["principal"]), "term_months": values["term_months"]})
+    return account
+
+
+def open_account(session: Session, account_id: str, doing: str) -> LoanAccount:
+    """The account, which must be open for ``doing``: a closed account is done with."""
+    account = get(session, account_id)
+    if account.state != "open":
+        raise Conflict(f"account {account_id} is closed ({account.closed_reason}); "
+                       f"{doing} is for open accounts", code="account_closed")
+    return account
+
+
+def close(session: Session, actor: Principal, account_id: str, reason: str,
+          note: str) -> LoanAccount:
+    """Close an open account (repaid, charged off, sold): it takes no more events or actions.
+    Its open alerts, cases and proposals stay for their owners to close or reject."""
+    account = open_account(session, account_id, "closing")
+    account.state, account.closed_reason = "closed", reason
+    account.closed_at, account.closed_by = utcnow(), actor.actor_id
+    session.add(account)
+    append_event(session, actor, "account.closed", "account", account_id, {
+        "reason": reason, "note_sha256": sha256_hex(note)})
     return account
 
 

@@ -18,7 +18,10 @@ from sqlmodel import Session, col, select
 
 from app.audit.service import append_event
 from app.auth.four_eyes import require_person, require_second_person
+from app.auth.permissions import PERMISSIONS, Action
 from app.auth.principal import Principal
+from app.auth.roles import Role
+from app.early_warning import accounts as accounts_service
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import AccountAction, CustomerSnooze, LoanAccount, WatchListEntry
 from app.models.base import utcnow
@@ -265,8 +268,7 @@ def approve(session: Session, actor: Principal, action_id: str, note: str) -> Ac
     require_second_person(action.maker_id, actor, "limit reduction or restructuring",
                           message="you proposed or endorsed this action; a different person "
                                   "approves it")
-    account = session.get(LoanAccount, action.account_id)
-    assert account is not None
+    account = accounts_service.open_account(session, action.account_id, "approving an action")
     now = utcnow()
     payload: dict[str, Any] = {}
     if action.kind == "propose_limit_reduction":
@@ -315,9 +317,7 @@ def propose(session: Session, actor: Principal, account_id: str, kind: str,
             params: dict[str, Any], note: str) -> AccountAction:
     """A person proposes an action by hand. A high-impact one waits for a second person; an
     outreach goes through the same contact cap and snooze as a rule's."""
-    account = session.get(LoanAccount, account_id)
-    if account is None:
-        raise NotFound(f"no loan account {account_id}", code="account_not_found")
+    account = accounts_service.open_account(session, account_id, "an action")
     if kind == "propose_limit_reduction" and not params.get("reduce_by_pct"):
         raise Unprocessable("a limit reduction needs reduce_by_pct (1 to 90)",
                             code="reduce_by_pct_missing")
@@ -358,12 +358,14 @@ def watch(session: Session, actor: Principal, account_id: str, owner_id: str,
           reason: str) -> WatchListEntry:
     from app.models import User
 
-    if session.get(LoanAccount, account_id) is None:
-        raise NotFound(f"no loan account {account_id}", code="account_not_found")
+    accounts_service.open_account(session, account_id, "the watch list")
     owner = session.get(User, int(owner_id)) if owner_id.isdigit() else None
     if owner is None or not owner.is_active:
         raise Unprocessable(f"owner {owner_id!r} is not an active user; a watch-list entry is "
                             "owned by a named person", code="owner_unknown")
+    if Role(owner.role) not in PERMISSIONS[Action.ACCOUNT_WORK]:
+        raise Unprocessable(f"owner {owner_id!r} is a {owner.role}, who does not work accounts; "
+                            "the owner is an underwriter or a lead", code="owner_cannot_work")
     if session.exec(select(WatchListEntry.id).where(WatchListEntry.account_id == account_id,
                                                     WatchListEntry.state != "exited")).first():
         raise Conflict(f"account {account_id} is on the watch list already",
@@ -428,9 +430,7 @@ def decide_exit(session: Session, actor: Principal, entry_id: str, *, approve: b
 def snooze(session: Session, actor: Principal, account_id: str, until: datetime,
            reason: str) -> CustomerSnooze:
     """No automated contact with the account's customer until ``until``."""
-    account = session.get(LoanAccount, account_id)
-    if account is None:
-        raise NotFound(f"no loan account {account_id}", code="account_not_found")
+    account = accounts_service.open_account(session, account_id, "a snooze")
     now = utcnow()
     if until <= now or until > now + timedelta(days=366):
         raise Unprocessable("a snooze ends in the future and within a year; renew it then",

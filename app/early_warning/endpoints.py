@@ -17,6 +17,7 @@ from app.db import SessionDep
 from app.early_warning import accounts, actions, events, portfolio, rulesets
 from app.early_warning.schemas import (
     AccountBook,
+    AccountClose,
     AccountPublic,
     ActionDecision,
     ActionPublic,
@@ -91,6 +92,16 @@ def book_account(body: AccountBook, session: SessionDep, actor: Booker) -> Accou
                             application_id=body.application_id, product=body.product,
                             credit_limit=body.credit_limit, booked_at=body.booked_at)
     return account_public(session, account)
+
+
+@router.post("/accounts/{account_id}/close", response_model=AccountPublic,
+             responses=errors_for(404, 409))
+def close_account(account_id: AccountId, body: AccountClose, session: SessionDep,
+                  actor: Booker) -> AccountPublic:
+    """Close an open account (repaid, charged off, sold): it takes no more events, actions,
+    snoozes or watch-list entries; its history, assessments and actions stay."""
+    return account_public(session, accounts.close(session, actor, account_id, body.reason,
+                                                  body.note))
 
 
 @router.post("/events", response_model=EventLoadPublic, responses=errors_for())

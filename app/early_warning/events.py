@@ -30,12 +30,17 @@ from app.config import Settings
 from app.early_warning import accounts as accounts_service
 from app.early_warning import actions as actions_service
 from app.early_warning.assessment import Assessor
-from app.early_warning.schemas import EVENT_ADAPTER, MAX_EVENTS_PER_BATCH
+from app.early_warning.schemas import (
+    EVENT_ADAPTER,
+    EVENT_CLOCK_SKEW,
+    EVENT_MAX_AGE,
+    MAX_EVENTS_PER_BATCH,
+)
 from app.errors import Unprocessable
 from app.models import AccountAssessment, AccountEvent, EventLoad, LoanAccount
 from app.models.base import table_of, utcnow
 from app.subjects.crypto import Binding
-from app.subjects.service import seal_bytes
+from app.subjects.service import PersonalDataErased, seal_bytes
 from compliance.ledger import canonical_json, sha256_hex
 from risk_models.early_warning.guardrails import ContactCap
 from risk_models.early_warning.history import empty_history, fold
@@ -58,6 +63,7 @@ class _Valid:
     sha256: str
     text: str | None = None
     derived: dict[str, Any] = field(default_factory=dict)
+    sealed: bytes | None = None
 
 
 def _problem(index: int, event_id: Any, field_name: str | None, code: str,
@@ -66,8 +72,22 @@ def _problem(index: int, event_id: Any, field_name: str | None, code: str,
             "field": field_name, "code": code, "message": message}
 
 
-def _validate(raw: Sequence[Any], indexes: Sequence[int],
-              problems: list[dict[str, Any]]) -> list[_Valid]:
+def _occurrence_problem(moment: datetime, now: datetime) -> str | None:
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return "occurred_at is outside the calendar once converted to UTC"
+    if utc > now + EVENT_CLOCK_SKEW:
+        return (f"occurred_at {utc.isoformat()} is after the time of loading "
+                f"({now.isoformat(timespec='seconds')}): send an event once it has happened")
+    if utc < now - EVENT_MAX_AGE:
+        return (f"occurred_at {utc.isoformat()} is more than ten years before the time of "
+                "loading: no signal reads it; check the date")
+    return None
+
+
+def _validate(raw: Sequence[Any], indexes: Sequence[int], problems: list[dict[str, Any]],
+              now: datetime) -> list[_Valid]:
     valid: list[_Valid] = []
     for index, item in zip(indexes, raw, strict=True):
         event_id = item.get("id") if isinstance(item, dict) else None
@@ -78,6 +98,10 @@ def _validate(raw: Sequence[Any], indexes: Sequence[int],
                 where = ".".join(str(p) for p in error["loc"]) or None
                 problems.append(_problem(index, event_id, where, "invalid_event",
                                          f"{where or 'event'}: {error['msg']}"))
+            continue
+        if (wrong := _occurrence_problem(model.occurred_at, now)) is not None:
+            problems.append(_problem(index, event_id, "occurred_at", "occurred_at_out_of_range",
+                                     wrong))
             continue
         body = model.model_dump(mode="json")
         body["occurred_at"] = model.occurred_at.astimezone(UTC).isoformat()
@@ -118,7 +142,7 @@ def load(session: Session, settings: Settings, actor: Principal, raw: Sequence[A
     now = now or utcnow()
     problems = list(problems or [])
     unreadable = len(problems)
-    valid = _validate(raw, indexes or range(len(raw)), problems)
+    valid = _validate(raw, indexes or range(len(raw)), problems, now)
     known = _known(session, [v.event["id"] for v in valid])
     fresh: dict[str, _Valid] = {}
     duplicates = 0
@@ -146,9 +170,12 @@ def load(session: Session, settings: Settings, actor: Principal, raw: Sequence[A
         elif account.state != "open":
             problems.append(_problem(item.index, item.event["id"], "account_id",
                                      "account_closed", f"account {account.id} is closed"))
+        elif item.text is not None and not _seal_text(session, settings, item, account,
+                                                      problems):
+            continue
         else:
             applied.append(item)
-    _derive_and_store(session, settings, applied, accounts, load_id := uuid.uuid4().hex, now)
+    _derive_and_store(session, applied, load_id := uuid.uuid4().hex, now)
     touched = sorted({v.event["account_id"] for v in applied})
     assessor = Assessor.current(session)
     raised, entries = _reassess(session, assessor, [accounts[a] for a in touched],
@@ -161,7 +188,7 @@ def load(session: Session, settings: Settings, actor: Principal, raw: Sequence[A
                     rejected=len(raw) + unreadable - len(applied) - duplicates,
                     accounts=len(touched),
                     rule_set_version=assessor.rule_set_version,
-                    problems=problems[:MAX_LISTED_PROBLEMS])
+                    problems=_listed(problems))
     session.add(row)
     actions_service.record_raised(session, actor, raised, entries)
     append_event(session, actor, "events.loaded", "event_load", load_id, {
@@ -173,6 +200,18 @@ def load(session: Session, settings: Settings, actor: Principal, raw: Sequence[A
     return row
 
 
+def _listed(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first problems, and when there are more, one last entry saying how many more (from
+    the index it names)."""
+    if len(problems) <= MAX_LISTED_PROBLEMS:
+        return problems
+    rest = problems[MAX_LISTED_PROBLEMS:]
+    return [*problems[:MAX_LISTED_PROBLEMS], _problem(
+        rest[0]["index"], None, None, "more_problems",
+        f"{len(rest):,} more problems from this index on are not listed; fix the ones above and "
+        "send the batch again")]
+
+
 def _by_account(applied: list[_Valid]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in applied:
@@ -180,26 +219,40 @@ def _by_account(applied: list[_Valid]) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
-def _derive_and_store(session: Session, settings: Settings, applied: list[_Valid],
-                      accounts: dict[str, LoanAccount], load_id: str, now: datetime) -> None:
+def _seal_text(session: Session, settings: Settings, item: _Valid, account: LoanAccount,
+               problems: list[dict[str, Any]]) -> bool:
+    """Seal an interaction's text under its customer's key; an erased customer's text is
+    refused on its own, the batch's other events are loaded."""
+    assert item.text is not None
+    try:
+        item.sealed = seal_bytes(session, settings, account.subject_id,
+                                 text_binding(item.event["id"]), item.text.encode())
+    except PersonalDataErased:
+        problems.append(_problem(
+            item.index, item.event["id"], "text", "personal_data_erased",
+            f"the personal data of account {account.id}'s customer was erased: what they say "
+            "is no longer received; send their other events without interactions"))
+        return False
+    return True
+
+
+def _derive_and_store(session: Session, applied: list[_Valid], load_id: str,
+                      now: datetime) -> None:
     rows = []
     for item in applied:
         event = item.event
-        sealed = None
         if item.text is not None:
             sentiment = score_interaction(item.text)
             item.derived = {"compound": round(sentiment.compound, 4),
                             "distress_terms": len(sentiment.distress_terms),
                             "vader_compound": round(sentiment.vader_compound, 4)}
-            sealed = seal_bytes(session, settings, accounts[event["account_id"]].subject_id,
-                                text_binding(event["id"]), item.text.encode())
         payload = {k: v for k, v in event.items()
                    if k not in ("id", "account_id", "kind", "occurred_at")}
         rows.append({"id": event["id"], "account_id": event["account_id"],
                      "kind": event["kind"],
                      "occurred_at": datetime.fromisoformat(event["occurred_at"]),
                      "received_at": now, "load_id": load_id, "sha256": item.sha256,
-                     "payload": payload, "text_sealed": sealed, "derived": item.derived})
+                     "payload": payload, "text_sealed": item.sealed, "derived": item.derived})
     if rows:
         session.flush()
         session.execute(insert(_EVENTS), rows)

@@ -3,7 +3,7 @@ the watch list, snoozes and the portfolio view."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -14,6 +14,12 @@ from risk_models.document import Strict
 # A POST /events batch, and a file's transaction: big enough for a servicer's nightly feed in a
 # few requests, small enough that one transaction stays short.
 MAX_EVENTS_PER_BATCH = 5_000
+# How far an event's occurrence may lie from the time it is loaded. Ahead: a sender's clock
+# running fast, no more; a later event would stand as the account's latest status until then
+# and hide the arrears reported meanwhile. Behind: no signal reads more than a year of cycles;
+# ten years leaves room for a migrated book without admitting typos such as the year 1.
+EVENT_CLOCK_SKEW = timedelta(hours=1)
+EVENT_MAX_AGE = timedelta(days=3653)
 # An interaction's text beyond this is refused: a support note, not a transcript archive.
 MAX_INTERACTION_TEXT = 20_000
 
@@ -110,7 +116,9 @@ class EventLoadPublic(BaseModel):
     received: int = Field(description="Events in the batch.")
     applied: int = Field(description="New events stored and applied.")
     duplicates: int = Field(description="Events already received (same id, same content).")
-    rejected: int = Field(description="Events refused; each is listed in problems.")
+    rejected: int = Field(description="Events refused; each is listed in problems (the first "
+                                      "200 problems, then one entry `more_problems` saying "
+                                      "how many more).")
     accounts: int = Field(description="Accounts reassessed.")
     rule_set_version: int | None = Field(None, description="The published rule set applied.")
     problems: list[EventProblem] = Field(description="Each refused event and why.")
@@ -126,6 +134,16 @@ class AccountBook(Strict):
                                                               "now).")
 
 
+CloseReason = Literal["repaid", "charged_off", "sold", "other"]
+
+
+class AccountClose(Strict):
+    reason: CloseReason = Field(description="Why the account is closed.")
+    note: str = Field(min_length=1, max_length=2_000,
+                      description="What servicing records with it (kept as written; the "
+                                  "ledger holds its sha256).")
+
+
 class AccountPublic(BaseModel):
     id: str
     application_id: str
@@ -138,6 +156,8 @@ class AccountPublic(BaseModel):
     monthly_payment: Decimal
     booked_at: datetime
     state: str
+    closed_reason: str | None = None
+    closed_at: datetime | None = None
     days_past_due: int
     dpd_bucket: str = Field(description="current, 1-30, 31-60, 61-90 or 90+.")
     level: str = Field(description="low, medium or high.")

@@ -52,6 +52,11 @@ class LoanAccount(SQLModel, table=True):
     booked_at: datetime = utc_datetime_field(default_factory=utcnow)
     booked_by: str = Field(max_length=64)
     state: str = Field(default="open", max_length=16)  # open | closed
+    # Why and when servicing closed it (repaid, charged_off, sold, other): a closed account
+    # takes no events and no actions; its history stays.
+    closed_reason: str | None = Field(default=None, max_length=16)
+    closed_at: datetime | None = utc_datetime_field(default=None, nullable=True)
+    closed_by: str | None = Field(default=None, max_length=64)
     days_past_due: int = 0
     dpd_bucket: str = Field(default="current", max_length=8)
     level: str = Field(default="low", max_length=8)

@@ -20,6 +20,13 @@ OUTREACH_CHANNELS = ("call", "email", "sms", "letter")
 # than a quarter caps nothing a person would call a limit.
 MAX_CAP_CONTACTS = 50
 MAX_CAP_WINDOW_DAYS = 90
+# Regulation F's presumption for telephone calls (12 CFR 1006.14(b)(2)): no more than 7 calls
+# within 7 consecutive days. It is the floor of every cap: a rule set may cap more channels or
+# call less, never call more.
+REG_F_CALLS, REG_F_DAYS = 7, 7
+# Days past due from which a limit reduction can rest on the account's own delinquency: a
+# missed cycle.
+DELINQUENT_DAYS = 30
 
 
 def contact_cap_problems(
@@ -50,6 +57,14 @@ def contact_cap_problems(
             ("channels", f"channels must be a non-empty list of {', '.join(OUTREACH_CHANNELS)}.")
         )
         return problems
+    if "call" not in channels:
+        problems.append(("channels", "channels must include call: calls are capped by "
+                         f"Regulation F ({REG_F_CALLS} within {REG_F_DAYS} days) whatever "
+                         "else is."))
+    elif not problems and _calls_in_reg_f_window(max_contacts, window_days) > REG_F_CALLS:
+        problems.append(("max_contacts", f"{max_contacts} calls every {window_days} day(s) "
+                         f"allows more than Regulation F's {REG_F_CALLS} within {REG_F_DAYS} "
+                         "days; call less often."))
     seen: set[object] = set()
     for i, channel in enumerate(channels):
         if channel not in OUTREACH_CHANNELS:
@@ -61,6 +76,13 @@ def contact_cap_problems(
             problems.append((f"channels[{i}]", f"Channel {channel!r} is listed twice."))
         seen.add(channel)
     return problems
+
+
+def _calls_in_reg_f_window(max_contacts: object, window_days: object) -> int:
+    """The most calls a cap lets into any REG_F_DAYS days: its count once per window that
+    starts in them."""
+    assert isinstance(max_contacts, int) and isinstance(window_days, int)
+    return max_contacts * -(-REG_F_DAYS // window_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +102,8 @@ class ContactCap:
         The outreach channels the cap counts and limits.
     """
 
-    max_contacts: int = 7
-    window_days: int = 7
+    max_contacts: int = REG_F_CALLS
+    window_days: int = REG_F_DAYS
     channels: tuple[str, ...] = ("call",)
 
     def __post_init__(self) -> None:
@@ -169,7 +191,10 @@ def limit_reduction_is_adverse_action(days_past_due: int) -> bool:
 
     Under Regulation B, an action taken in connection with inactivity, default or delinquency
     on that account is not an adverse action (12 CFR 1002.2(c)(2)(ii)); any other reduction is,
-    and the notice of adverse action is owed.
+    and the notice of adverse action is owed. A few days late is not the delinquency a cut can
+    rest on: only a missed cycle (:data:`DELINQUENT_DAYS` past due, what bureaus report as
+    delinquent) is; short of it the cut rests on something else (a delinquency elsewhere, a
+    falling payment ratio) and its notice is owed.
 
     Parameters
     ----------
@@ -179,11 +204,11 @@ def limit_reduction_is_adverse_action(days_past_due: int) -> bool:
     Returns
     -------
     bool
-        True when the account is current (no delinquency on it to rest the reduction on).
+        True unless the account is at least :data:`DELINQUENT_DAYS` past due.
     """
     if days_past_due < 0:
         raise ValueError("days past due cannot be negative")
-    return days_past_due == 0
+    return days_past_due < DELINQUENT_DAYS
 
 
 def uncovered(

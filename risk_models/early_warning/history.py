@@ -59,8 +59,11 @@ def _month(iso: str) -> str:
     return iso[:7]
 
 
-def _later(stamp: list[Any] | None, iso: str) -> bool:
-    return stamp is None or iso >= stamp[0]
+def _supersedes(at: str | None, current: Any, iso: str, value: Any) -> bool:
+    """Whether a value at ``iso`` replaces ``current`` set at ``at``: the later one stands; of
+    two at the same moment, the larger (the worse status), so that arrival order never
+    decides."""
+    return at is None or iso > at or (iso == at and (current is None or value > current))
 
 
 def fold(history: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -110,13 +113,14 @@ def fold(history: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> dic
 
 
 def _latest(at: str | None, iso: str, current: float | None, value: float) -> float | None:
-    return value if at is None or iso >= at else current
+    return value if _supersedes(at, current, iso, value) else current
 
 
 def _status(out: dict[str, Any], cycle: dict[str, Any], iso: str, dpd: int) -> None:
-    if cycle.get("dpd_at") is None or iso >= cycle["dpd_at"]:
+    if _supersedes(cycle.get("dpd_at"), cycle.get("dpd"), iso, dpd):
         cycle["dpd"], cycle["dpd_at"] = dpd, iso
-    if _later(out["status"], iso):
+    at, current = out["status"] if out["status"] is not None else (None, None)
+    if _supersedes(at, current, iso, dpd):
         out["status"] = [iso, dpd]
 
 

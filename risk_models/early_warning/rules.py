@@ -40,10 +40,14 @@ class SignalSpec:
     type: SignalType
     description: str
     choices: tuple[str, ...] | None = None
+    # The values a number can take: a rule comparing with one beyond them is a mistake (it
+    # would never, or always, fire).
+    span: tuple[float, float] | None = None
 
 
 SIGNALS: Mapping[str, SignalSpec] = MappingProxyType({
-    "days_past_due": SignalSpec("int", "Days past due at the latest cycle's close."),
+    "days_past_due": SignalSpec("int", "Days past due at the latest cycle's close.",
+                                span=(0, 3650)),
     "dpd_bucket": SignalSpec("str", "Bucket of days past due.", DPD_BUCKETS),
     "payment_ratio": SignalSpec("float", "Paid over due in the latest cycle."),
     "payment_ratio_drop": SignalSpec(
@@ -57,18 +61,18 @@ SIGNALS: Mapping[str, SignalSpec] = MappingProxyType({
     "engagement_ratio": SignalSpec("float", "Recent engagement over the account's own baseline."),
     "engagement_decline": SignalSpec("bool", "Engagement declined against its baseline."),
     "sentiment": SignalSpec(
-        "float", "Lowest sentiment score of interactions in the last 30 days (0.0 when none)."
-    ),
+        "float", "Lowest sentiment score of interactions in the last 30 days (0.0 when none).",
+        span=(-1.0, 1.0)),
     "distress_terms": SignalSpec(
-        "int", "Credit-distress terms in interactions of the last 30 days."
-    ),
+        "int", "Credit-distress terms in interactions of the last 30 days.", span=(0, 10_000)),
     "bureau_delinquency": SignalSpec(
         "bool", "A new delinquency at another lender in the last 90 days."
     ),
-    "behavioural_pd": SignalSpec("float", "Probability of default from the behavioural scorecard."),
+    "behavioural_pd": SignalSpec("float", "Probability of default from the behavioural scorecard.",
+                                 span=(0.0, 1.0)),
     "level": SignalSpec("str", "Risk level now.", LEVELS),
     "previous_level": SignalSpec("str", "Risk level before this assessment.", LEVELS),
-    "months_on_book": SignalSpec("int", "Months since the account was opened."),
+    "months_on_book": SignalSpec("int", "Months since the account was opened.", span=(0, 1200)),
     "on_watch_list": SignalSpec("bool", "The account is on the watch list."),
 })
 
@@ -278,6 +282,9 @@ def _signal_value(spec: SignalSpec, value: Any, path: str, problems: _Problems) 
         problems.add(path, f"The value must be a finite number, not {value!r}.")
     elif spec.type == "str" and not isinstance(value, str):
         problems.add(path, f"The value must be text, not {value!r}.")
+    elif spec.span is not None and not spec.span[0] <= value <= spec.span[1]:
+        problems.add(path, f"{value!r} is beyond what this signal can be ({spec.span[0]:g} to "
+                           f"{spec.span[1]:g}): the rule would never, or always, fire.")
     elif spec.choices is not None and value not in spec.choices:
         problems.add(path, f"{value!r} is not a value of this signal; use one of "
                            f"{', '.join(spec.choices)}.")
@@ -486,6 +493,9 @@ def parse_rule_set(document: Mapping[str, Any]) -> RuleSet:
     if not isinstance(raw_rules, list):
         problems.add("rules", "rules must be a list of rules.")
     else:
+        if not raw_rules:
+            problems.add("rules", "A rule set needs at least one rule: one with none would "
+                                  "watch nothing.")
         if len(raw_rules) > MAX_RULES:
             problems.add("rules", f"A rule set holds at most {MAX_RULES} rules, not "
                                   f"{len(raw_rules)}.")

@@ -15,7 +15,7 @@ from app.auth.roles import Role
 from app.early_warning import actions, rulesets
 from app.models import AccountAction, AuditEvent, Decision, LoanAccount, NoticeObligation
 from app.models.base import utcnow
-from tests.app.early_warning.conftest import LEAD, UW, book, month, monthly_events, send
+from tests.app.early_warning.conftest import LEAD, SV, UW, book, month, monthly_events, send
 
 CO = Role.COMPLIANCE_OFFICER
 
@@ -217,3 +217,50 @@ def test_the_default_rule_set_is_the_bundled_document(engine, monitoring):
     with Session(engine) as session:
         row = rulesets.published(session)
     assert row.version == 1 and copy.deepcopy(row.body)["rules"]
+
+
+def test_a_closed_account_takes_no_more_events_or_actions(client, auth_headers, engine, users,
+                                                          monitoring):
+    account_id = book(client, auth_headers)
+    send(client, auth_headers, monthly_events(account_id, 2))
+    pending = _propose(client, auth_headers, LEAD, account_id, kind="propose_limit_reduction",
+                       reduce_by_pct=30).json()
+    by_underwriter = client.post(f"/accounts/{account_id}/close", headers=auth_headers[UW],
+                                 json={"reason": "repaid", "note": "paid off"})
+    assert by_underwriter.status_code == 403
+    closed = client.post(f"/accounts/{account_id}/close", headers=auth_headers[SV],
+                         json={"reason": "repaid", "note": "paid off in full"})
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["state"], closed.json()["closed_reason"]) == ("closed", "repaid")
+    again = client.post(f"/accounts/{account_id}/close", headers=auth_headers[SV],
+                        json={"reason": "repaid", "note": "twice"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "account_closed"
+    refused = [
+        _propose(client, auth_headers, LEAD, account_id, kind="schedule_outreach",
+                 channel="call"),
+        client.post(f"/accounts/{account_id}/watch-list", headers=auth_headers[LEAD],
+                    json={"owner_id": str(users[UW].id), "reason": "late"}),
+        client.post(f"/accounts/{account_id}/snoozes", headers=auth_headers[UW],
+                    json={"until": (utcnow() + timedelta(days=3)).isoformat(),
+                          "reason": "bereavement"}),
+        client.post(f"/early-warning/actions/{pending['id']}/approve",
+                    headers=auth_headers[UW], json={"note": "cut"}),
+    ]
+    assert [(r.status_code, r.json()["error"]["code"]) for r in refused] == [
+        (409, "account_closed")] * 4
+    load = send(client, auth_headers, monthly_events(account_id, 1, start=2))
+    assert {p["code"] for p in load["problems"]} == {"account_closed"}
+    with Session(engine) as session:
+        account = session.get(LoanAccount, account_id)
+        closing = session.exec(select(AuditEvent).where(
+            AuditEvent.action == "account.closed")).one()
+    assert str(account.credit_limit) == "5000.00" and account.closed_by
+    assert "paid off" not in closing.payload
+
+
+def test_a_watch_list_entry_is_owned_by_someone_who_works_accounts(
+        client, auth_headers, users, monitoring):
+    account_id = book(client, auth_headers)
+    answer = client.post(f"/accounts/{account_id}/watch-list", headers=auth_headers[LEAD],
+                         json={"owner_id": str(users[Role.LOAN_OFFICER].id), "reason": "late"})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "owner_cannot_work"

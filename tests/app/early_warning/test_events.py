@@ -120,3 +120,85 @@ def test_every_load_is_one_ledger_event_and_each_assessment_is_kept(
     payload = json.loads(event.payload)
     assert payload["applied"] == load["applied"] and payload["rule_set_version"] == 1
     assert len(assessments) == 1 and assessments[0].signals["months_on_book"] == 2
+
+
+def test_an_event_from_the_future_or_the_distant_past_is_refused_on_its_own(
+        client, auth_headers, engine, monitoring):
+    # A payment dated 2099 would otherwise stand as the latest status for decades and hide
+    # every arrears reported meanwhile; the year 1 overflows once converted to UTC.
+    account_id = book(client, auth_headers)
+    good = monthly_events(account_id, 2)
+    odd = [
+        {"id": "future", "account_id": account_id, "kind": "payment_paid",
+         "occurred_at": "2099-01-01T00:00:00+00:00", "amount": "10.00", "days_past_due": 0},
+        {"id": "year-1", "account_id": account_id, "kind": "engagement",
+         "occurred_at": "0001-01-01T00:30:00+01:00", "activity": "sign_in"},
+        {"id": "year-9999", "account_id": account_id, "kind": "engagement",
+         "occurred_at": "9999-12-31T23:30:00-01:00", "activity": "sign_in"},
+        {"id": "year-1900", "account_id": account_id, "kind": "engagement",
+         "occurred_at": "1900-06-01T00:00:00+00:00", "activity": "sign_in"},
+    ]
+    load = send(client, auth_headers, [*odd, *good])
+    assert (load["applied"], load["rejected"]) == (len(good), len(odd))
+    assert {(p["event_id"], p["code"]) for p in load["problems"]} == {
+        (e["id"], "occurred_at_out_of_range") for e in odd}
+    send(client, auth_headers, monthly_events(account_id, 1, paid=[0.0], dpd=[75], start=2))
+    assert _account(engine, account_id).days_past_due == 75
+
+
+def test_two_statuses_at_the_same_moment_give_the_worse_in_any_order(
+        client, auth_headers, engine, monitoring):
+    at = month(0).isoformat()
+
+    def late(account_id: str, days: int) -> dict:
+        return {"id": f"tie-{account_id}-{days}", "account_id": account_id,
+                "kind": "payment_late", "occurred_at": at, "days_past_due": days}
+
+    first, second, together = (book(client, auth_headers) for _ in range(3))
+    send(client, auth_headers, [late(first, 10)])
+    send(client, auth_headers, [late(first, 80)])
+    send(client, auth_headers, [late(second, 80)])
+    send(client, auth_headers, [late(second, 10)])
+    send(client, auth_headers, [late(together, 80), late(together, 10)])
+    accounts = [_account(engine, a) for a in (first, second, together)]
+    assert [a.days_past_due for a in accounts] == [80, 80, 80]
+    assert accounts[0].history["cycles"] == accounts[1].history["cycles"]
+
+
+def test_an_erased_customers_interaction_is_refused_and_the_batch_goes_on(
+        client, auth_headers, engine, users, monitoring):
+    from app.auth.principal import Principal
+    from app.models import DataSubject
+    from app.models.base import utcnow
+    from app.subjects.erasure import shred
+
+    erased, other = book(client, auth_headers), book(client, auth_headers)
+    with Session(engine) as session:
+        subject = session.get(DataSubject, _account(engine, erased).subject_id)
+        shred(session, Principal.system("test"), subject, cause="erasure", now=utcnow(),
+              details={})
+        session.commit()
+    talk = {"id": "talk-erased", "account_id": erased, "kind": "support_interaction",
+            "occurred_at": month(0).isoformat(), "channel": "phone", "text": "hello"}
+    good = monthly_events(other, 2)
+    load = send(client, auth_headers, [talk, *good, *monthly_events(erased, 1)])
+    assert load["applied"] == len(good) + 2 and load["rejected"] == 1
+    assert [(p["event_id"], p["code"]) for p in load["problems"]] == [
+        ("talk-erased", "personal_data_erased")]
+
+
+def test_a_full_batch_fits_in_one_request_and_a_longer_problem_list_says_what_it_left_out(
+        client, auth_headers, engine, monitoring):
+    account_id = book(client, auth_headers)
+    base = month(0)
+    full = [{"id": f"full-{i:05d}", "account_id": account_id, "kind": "engagement",
+             "occurred_at": base.isoformat(), "activity": "sign_in"} for i in range(4_990)]
+    full += monthly_events(account_id, 5)
+    load = send(client, auth_headers, full)
+    assert load["applied"] == len(full) == 5_000
+    bad = [{"id": f"bad-{i}", "account_id": account_id, "kind": "engagement",
+            "occurred_at": base.isoformat(), "activity": "dancing"} for i in range(250)]
+    listed = send(client, auth_headers, bad)
+    assert listed["rejected"] == 250 and len(listed["problems"]) == 201
+    assert listed["problems"][-1]["code"] == "more_problems"
+    assert listed["problems"][-1]["index"] == 200 and "50 more" in listed["problems"][-1]["message"]

@@ -73,9 +73,25 @@ def test_a_call_at_now_counts_and_later_ones_do_not():
 
 
 def test_the_window_follows_the_cap():
-    cap = ContactCap(max_contacts=2, window_days=1, channels=("call", "sms"))
-    assert not contact_allowed(hours_ago(1, 23), NOW, cap).allowed
-    assert contact_allowed(hours_ago(1, 25), NOW, cap).allowed
+    cap = ContactCap(max_contacts=1, window_days=1, channels=("call", "sms"))
+    assert not contact_allowed(hours_ago(23), NOW, cap).allowed
+    assert contact_allowed(hours_ago(25), NOW, cap).allowed
+
+
+@pytest.mark.parametrize(("max_contacts", "window_days", "channels"), [
+    (7, 7, ("email",)),  # calls uncapped
+    (8, 7, ("call",)),
+    (2, 1, ("call",)),  # 14 calls in a week
+    (4, 3, ("call", "sms")),  # 12 in a week: three windows start in it
+])
+def test_no_cap_lets_calls_exceed_regulation_f(max_contacts, window_days, channels):
+    with pytest.raises(ValueError, match="Regulation F"):
+        ContactCap(max_contacts, window_days, channels)
+
+
+@pytest.mark.parametrize(("max_contacts", "window_days"), [(7, 7), (1, 1), (2, 4), (7, 30)])
+def test_a_cap_may_call_less_than_regulation_f(max_contacts, window_days):
+    assert ContactCap(max_contacts, window_days, ("call", "email")).applies_to("call")
 
 
 def test_naive_times_are_refused():
@@ -92,11 +108,12 @@ def test_a_snooze_holds_until_its_end():
     assert not snooze_active(NOW, NOW)
 
 
-def test_limit_reduction_on_a_current_account_is_an_adverse_action():
-    assert limit_reduction_is_adverse_action(0)
+@pytest.mark.parametrize("days", [0, 1, 3, 29])
+def test_limit_reduction_short_of_a_missed_cycle_is_an_adverse_action(days):
+    assert limit_reduction_is_adverse_action(days)
 
 
-@pytest.mark.parametrize("days", [1, 30, 90])
+@pytest.mark.parametrize("days", [30, 45, 90])
 def test_limit_reduction_for_delinquency_on_the_account_is_not(days):
     assert not limit_reduction_is_adverse_action(days)
 

@@ -213,7 +213,16 @@ BAD_DOCUMENTS = [
     ("cap channel twice", lambda d: d["contact_cap"].update(channels=["call", "call"]),
      "contact_cap.channels[1]"),
     ("cap missing", lambda d: d.pop("contact_cap"), "contact_cap"),
+    ("calls left uncapped", lambda d: d["contact_cap"].update(channels=["email"]),
+     "contact_cap.channels"),
+    ("more calls than Reg F", lambda d: d["contact_cap"].update(max_contacts=10),
+     "contact_cap.max_contacts"),
     ("rules not a list", lambda d: d.update(rules={}), "rules"),
+    ("no rule at all", lambda d: d.update(rules=[]), "rules"),
+    ("negative days past due", lambda d: d["rules"][0]["when"].update(value=-5),
+     "rules[0].when.value"),
+    ("a probability above one", lambda d: d["rules"][0]["when"].update(
+        signal="behavioural_pd", value=7.5), "rules[0].when.value"),
     ("too many rules", lambda d: d.update(
         rules=[rule(f"r{i}", leaf("days_past_due", ">=", 1)) for i in range(201)]), "rules"),
     ("rule not an object", lambda d: d["rules"].append("dpd"), "rules[2]"),
