@@ -96,8 +96,12 @@ def _validate(raw: Sequence[Any], indexes: Sequence[int], problems: list[dict[st
         except ValidationError as exc:
             for error in exc.errors(include_url=False, include_input=False)[:5]:
                 where = ".".join(str(p) for p in error["loc"]) or None
-                problems.append(_problem(index, event_id, where, "invalid_event",
-                                         f"{where or 'event'}: {error['msg']}"))
+                message = f"{where or 'event'}: {error['msg']}"
+                if error["type"] == "union_tag_invalid":
+                    # Its message repeats the value sent, which could be anything (a name).
+                    where, message = "kind", ("kind is not a kind of event; use one of "
+                                              f"{error['ctx']['expected_tags']}")
+                problems.append(_problem(index, event_id, where, "invalid_event", message))
             continue
         if (wrong := _occurrence_problem(model.occurred_at, now)) is not None:
             problems.append(_problem(index, event_id, "occurred_at", "occurred_at_out_of_range",

@@ -85,6 +85,10 @@ def test_a_bad_event_is_reported_and_the_good_ones_are_loaded(
     codes = {(p["index"], p["code"]) for p in load["problems"]}
     assert {(0, "invalid_event"), (len(good) + 2, "account_not_found")} <= codes
     assert {p["index"] for p in load["problems"]} == {0, *range(len(good) + 1, len(good) + 5)}
+    [teleport] = [p for p in load["problems"] if p["event_id"] == "bad-2"]
+    assert teleport["field"] == "kind" and "payment_due" in teleport["message"]
+    named = send(client, auth_headers, [dict(bad[1], id="bad-5", kind="Alex Example")])
+    assert "Alex" not in json.dumps(named)
     reused = dict(good[0], amount="1.00")
     again = send(client, auth_headers, [reused])
     assert again["problems"][0]["code"] == "event_id_reused" and again["applied"] == 0
