@@ -102,7 +102,7 @@ def close(session: Session, actor: Principal, account_id: str, reason: str,
     Its open alerts, cases and proposals stay for their owners to close or reject."""
     account = open_account(session, account_id, "closing")
     account.state, account.closed_reason = "closed", reason
-    account.closed_at, account.closed_by = utcnow(), actor.actor_id
+    account.closed_at, account.closed_by, account.closed_note = utcnow(), actor.actor_id, note
     session.add(account)
     append_event(session, actor, "account.closed", "account", account_id, {
         "reason": reason, "note_sha256": sha256_hex(note)})

@@ -158,6 +158,7 @@ class AccountPublic(BaseModel):
     state: str
     closed_reason: str | None = None
     closed_at: datetime | None = None
+    closed_note: str | None = None
     days_past_due: int
     dpd_bucket: str = Field(description="current, 1-30, 31-60, 61-90 or 90+.")
     level: str = Field(description="low, medium or high.")

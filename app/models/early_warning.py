@@ -57,6 +57,7 @@ class LoanAccount(SQLModel, table=True):
     closed_reason: str | None = Field(default=None, max_length=16)
     closed_at: datetime | None = utc_datetime_field(default=None, nullable=True)
     closed_by: str | None = Field(default=None, max_length=64)
+    closed_note: str | None = Field(default=None, max_length=2_000)
     days_past_due: int = 0
     dpd_bucket: str = Field(default="current", max_length=8)
     level: str = Field(default="low", max_length=8)

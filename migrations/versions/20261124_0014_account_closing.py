@@ -1,4 +1,4 @@
-"""loan accounts are closed by servicing, with the reason, the time and who closed them
+"""loan accounts are closed by servicing, with the reason, the time, who closed them and their note
 
 Revision ID: 0014
 Revises: 0013
@@ -24,10 +24,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(length=64),
                                       nullable=True))
+        batch_op.add_column(sa.Column('closed_note', sqlmodel.sql.sqltypes.AutoString(
+            length=2000), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('loan_accounts', schema=None) as batch_op:
+        batch_op.drop_column('closed_note')
         batch_op.drop_column('closed_by')
         batch_op.drop_column('closed_at')
         batch_op.drop_column('closed_reason')

@@ -231,7 +231,8 @@ def test_a_closed_account_takes_no_more_events_or_actions(client, auth_headers, 
     closed = client.post(f"/accounts/{account_id}/close", headers=auth_headers[SV],
                          json={"reason": "repaid", "note": "paid off in full"})
     assert closed.status_code == 200, closed.text
-    assert (closed.json()["state"], closed.json()["closed_reason"]) == ("closed", "repaid")
+    assert (closed.json()["state"], closed.json()["closed_reason"],
+            closed.json()["closed_note"]) == ("closed", "repaid", "paid off in full")
     again = client.post(f"/accounts/{account_id}/close", headers=auth_headers[SV],
                         json={"reason": "repaid", "note": "twice"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "account_closed"
@@ -255,6 +256,7 @@ def test_a_closed_account_takes_no_more_events_or_actions(client, auth_headers, 
         closing = session.exec(select(AuditEvent).where(
             AuditEvent.action == "account.closed")).one()
     assert str(account.credit_limit) == "5000.00" and account.closed_by
+    assert account.closed_note == "paid off in full"
     assert "paid off" not in closing.payload
 
 
