@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from risk_models.document import Strict
 
@@ -94,6 +94,8 @@ EVENT_KINDS = ("payment_due", "payment_paid", "payment_late", "payment_missed",
 
 
 class EventBatch(BaseModel):
+    # A misspelt key beside "events" is refused, not ignored: the sender meant something by it.
+    model_config = ConfigDict(extra="forbid")
     # Items are validated one by one by the service, so one bad event never refuses the rest.
     events: list[Any] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH,
                                          description="The events, in any order.")

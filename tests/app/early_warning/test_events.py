@@ -89,6 +89,9 @@ def test_a_bad_event_is_reported_and_the_good_ones_are_loaded(
     assert teleport["field"] == "kind" and "payment_due" in teleport["message"]
     named = send(client, auth_headers, [dict(bad[1], id="bad-5", kind="Alex Example")])
     assert "Alex" not in json.dumps(named)
+    extra = client.post("/events", headers=auth_headers[SV],
+                        json={"events": good, "source": "nightly"})
+    assert extra.status_code == 422
     reused = dict(good[0], amount="1.00")
     again = send(client, auth_headers, [reused])
     assert again["problems"][0]["code"] == "event_id_reused" and again["applied"] == 0
