@@ -51,6 +51,11 @@ async def presented_csrf(request: Request) -> str | None:
     return None
 
 
+def may(signed_in: SignedIn, action: Action) -> bool:
+    """Whether the signed-in user's role may perform ``action``: what a page offers them."""
+    return signed_in.principal.role in PERMISSIONS[action]
+
+
 def console_action(action: Action) -> Callable[..., Awaitable[SignedIn]]:
     """A dependency admitting a signed-in console user whose role the permission table allows
     ``action``, and refusing a state change without the session's CSRF token."""

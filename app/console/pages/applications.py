@@ -29,12 +29,12 @@ from app.applications.repository import Cursor
 from app.applications.schemas import ApplicationCreate
 from app.applications.states import ApplicationStatus, DecisionKind
 from app.auth.deps import SettingsDep
-from app.auth.permissions import PERMISSIONS, Action
+from app.auth.permissions import Action
 from app.auth.roles import Role
 from app.auth.scope import own_applications_only
 from app.config import Settings
 from app.console import errors as console_errors
-from app.console.deps import ConsoleAction
+from app.console.deps import ConsoleAction, may
 from app.console.home import panel
 from app.console.inputs import end_of_day, in_utc
 from app.console.rendering import page
@@ -523,10 +523,6 @@ def application_list(
 # --- One application ---------------------------------------------------------------------------
 
 
-def _may(signed_in: SignedIn, action: Action) -> bool:
-    return signed_in.principal.role in PERMISSIONS[action]
-
-
 @router.get("/applications/{application_id}")
 def application_detail(
         request: Request, session: SessionDep, settings: SettingsDep, application_id: str,
@@ -545,9 +541,9 @@ def application_detail(
                 score_range=service.score_range(session, application.model_version),
                 counteroffer=automated.counteroffer, answer=answer,
                 may_answer=(application.status == ApplicationStatus.COUNTEROFFERED
-                            and _may(signed_in, Action.APPLICATION_ANSWER_COUNTEROFFER)),
-                may_read_notices=_may(signed_in, Action.NOTICE_READ),
-                may_generate=_may(signed_in, Action.NOTICE_SEND),
+                            and may(signed_in, Action.APPLICATION_ANSWER_COUNTEROFFER)),
+                may_read_notices=may(signed_in, Action.NOTICE_READ),
+                may_generate=may(signed_in, Action.NOTICE_SEND),
                 open_statuses=[str(s) for s in OPEN_STATUSES])
 
 

@@ -26,7 +26,7 @@ from app.auth.deps import SettingsDep
 from app.auth.permissions import PERMISSIONS, Action
 from app.config import Settings
 from app.console import charts, nav
-from app.console.deps import ConsoleAction
+from app.console.deps import ConsoleAction, may
 from app.console.home import panel
 from app.console.rendering import is_htmx, page
 from app.console.sessions import SignedIn
@@ -89,10 +89,6 @@ def _short(identifier: str) -> str:
     return identifier[:8]
 
 
-def _may(signed_in: SignedIn, action: Action) -> bool:
-    return signed_in.principal.role in PERMISSIONS[action]
-
-
 def _who(user_id: str | None, names: dict[str, str], me: str) -> str:
     if user_id is None:
         return "nobody"
@@ -108,7 +104,7 @@ def _case_view(case: ReviewCase, now: datetime, names: dict[str, str],
     level = service.service_level(case, now) if waiting else None
     word, badge = LEVELS[level] if level else ("Closed", "neutral")
     left = (case.due_at - now).total_seconds() / 3600
-    works = _may(signed_in, Action.CASE_WORK)
+    works = may(signed_in, Action.CASE_WORK)
     return {
         "id": case.id, "application_id": case.application_id,
         "application_short": _short(case.application_id), "kind": case.kind,
@@ -267,8 +263,8 @@ def _case_values(session: Session, settings: Settings, signed_in: SignedIn,
         "pending": [{"approval": p, "maker": _who(p.maker_id, names, me),
                      "rules": [RULES.get(r, r) for r in p.rules]} for p in pending],
         "breakdown": breakdown, "chart": chart,
-        "can_work": _may(signed_in, Action.CASE_WORK),
-        "can_decide": (_may(signed_in, Action.CASE_WORK) and case.kind == CaseKind.REFERRAL
+        "can_work": may(signed_in, Action.CASE_WORK),
+        "can_decide": (may(signed_in, Action.CASE_WORK) and case.kind == CaseKind.REFERRAL
                        and open_for_me),
         "reason_groups": _reason_choices(session, automated),
         "is_sanctions": case.kind == CaseKind.SANCTIONS_MATCH,

@@ -19,10 +19,10 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from app.auth.deps import SettingsDep
-from app.auth.permissions import PERMISSIONS, Action
+from app.auth.permissions import Action
 from app.auth.roles import Role
 from app.console.charts import Interval, bars, intervals, lines
-from app.console.deps import ConsoleAction
+from app.console.deps import ConsoleAction, may
 from app.console.home import panel
 from app.console.inputs import in_utc
 from app.console.rendering import is_htmx, page
@@ -70,10 +70,6 @@ CHECK_NAMES = {
     "chain_verified": "Ledger chain verifies up to its creation",
     "personal_data": "Applicant's personal data still held",
 }
-
-
-def _may(signed_in: SignedIn, action: Action) -> bool:
-    return signed_in.principal.role in PERMISSIONS[action]
 
 
 def _field_errors(exc: ValidationError) -> dict[str, str]:
@@ -167,7 +163,7 @@ def dashboard(request: Request, session: SessionDep, signed_in: FairnessReader) 
                 today=today, rates=rates, rates_chart=rates_chart, audit=audit,
                 timeliness=timeliness, overdue=overdue, ageing=ageing,
                 ageing_chart=ageing_chart, ageing_days=AGEING_DAYS,
-                may_run=_may(signed_in, Action.FAIRNESS_RUN))
+                may_run=may(signed_in, Action.FAIRNESS_RUN))
 
 
 # --- Fairness audits ----------------------------------------------------------------------------
@@ -188,7 +184,7 @@ def _audits_page(request: Request, session: Session, signed_in: SignedIn, before
     return page(request, signed_in, "compliance/fairness_list.html", title="Fairness audits",
                 status_code=status_code, audits=records,
                 next_before=records[-1].id if more and records else None, before=before,
-                may_run=_may(signed_in, Action.FAIRNESS_RUN),
+                may_run=may(signed_in, Action.FAIRNESS_RUN),
                 form=form or _audit_form_defaults(datetime.now(UTC).date()),
                 errors=errors or {})
 
@@ -281,7 +277,7 @@ def _reports_page(request: Request, session: Session, signed_in: SignedIn, befor
                                    limit=PAGE_SIZE + 1)
     more = len(records) > PAGE_SIZE
     records = records[:PAGE_SIZE]
-    kinds = _creatable_kinds(signed_in) if _may(signed_in, Action.REPORT_CREATE) else []
+    kinds = _creatable_kinds(signed_in) if may(signed_in, Action.REPORT_CREATE) else []
     return page(request, signed_in, "compliance/reports_list.html", title="Reports",
                 status_code=status_code, reports=[(r, json.loads(r.parameters)) for r in records],
                 next_before=records[-1].id if more and records else None, before=before,
@@ -323,7 +319,7 @@ def _report_detail(request: Request, session: Session, signed_in: SignedIn, repo
     return page(request, signed_in, "compliance/report_detail.html",
                 title=f"Report {report.id}", report=report,
                 parameters=json.loads(report.parameters), verification=verification,
-                check_names=CHECK_NAMES, may_verify=_may(signed_in, Action.REPORT_VERIFY))
+                check_names=CHECK_NAMES, may_verify=may(signed_in, Action.REPORT_VERIFY))
 
 
 @router.get("/reports/{report_id:int}")

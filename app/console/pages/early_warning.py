@@ -24,7 +24,7 @@ from app.auth.permissions import PERMISSIONS, Action
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.console.charts import bars
-from app.console.deps import ConsoleAction
+from app.console.deps import ConsoleAction, may
 from app.console.home import panel
 from app.console.inputs import in_utc
 from app.console.rendering import page
@@ -78,10 +78,6 @@ RESULTS = {"closed": "Done: the action is closed.",
            "exit_refused": "Refused: the account stays on the watch list."}
 
 
-def _may(signed_in: SignedIn, action: Action) -> bool:
-    return signed_in.principal.role in PERMISSIONS[action]
-
-
 def _who(actor_id: str | None, names: dict[str, str], me: str) -> str:
     if actor_id is None:
         return "nobody"
@@ -118,7 +114,7 @@ def _action_view(action: AccountAction, signed_in: SignedIn,
     """An action with the buttons its state leaves this person: those the role is allowed and
     the service would not refuse on sight (a maker is told, not offered, the approval)."""
     me = signed_in.principal.actor_id
-    works, approves = _may(signed_in, Action.ACCOUNT_WORK), _may(signed_in, Action.ACCOUNT_APPROVE)
+    works, approves = may(signed_in, Action.ACCOUNT_WORK), may(signed_in, Action.ACCOUNT_APPROVE)
     state = action.state
     awaiting = state == actions.AWAITING_APPROVAL and action.maker_id is not None
     return {
@@ -139,12 +135,12 @@ def _entry_view(entry: WatchListEntry, signed_in: SignedIn, names: dict[str, str
                 now: datetime) -> dict[str, Any]:
     me = signed_in.principal.actor_id
     asked = entry.state == "exit_requested" and entry.exit_requested_by is not None
-    approves = _may(signed_in, Action.ACCOUNT_APPROVE)
+    approves = may(signed_in, Action.ACCOUNT_APPROVE)
     return {
         "e": entry, "age_days": ((entry.exited_at or now) - entry.added_at).days,
         "owner": _who(entry.owner_id, names, me), "added_by": _who(entry.added_by, names, me),
         "requested_by": _who(entry.exit_requested_by, names, me),
-        "can_request_exit": _may(signed_in, Action.ACCOUNT_WORK) and entry.state == "active",
+        "can_request_exit": may(signed_in, Action.ACCOUNT_WORK) and entry.state == "active",
         "can_decide_exit": approves and asked and entry.exit_requested_by != me,
         "requester_is_me": approves and asked and entry.exit_requested_by == me,
     }

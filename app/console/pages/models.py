@@ -20,11 +20,11 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.auth.deps import SettingsDep
-from app.auth.permissions import PERMISSIONS, Action
+from app.auth.permissions import Action
 from app.auth.roles import Role
 from app.config import Settings
 from app.console import charts
-from app.console.deps import ConsoleAction
+from app.console.deps import ConsoleAction, may
 from app.console.home import panel
 from app.console.rendering import is_htmx, page
 from app.console.sessions import SignedIn
@@ -74,15 +74,11 @@ def _base(kind: Kind) -> str:
     return "/console/models" if kind == "model" else "/console/policies"
 
 
-def _may(signed_in: SignedIn, action: Action) -> bool:
-    return signed_in.principal.role in PERMISSIONS[action]
-
-
 def _may_read_validation_reports(signed_in: SignedIn) -> bool:
     """Whether the validation report's link would open for this person: the route admits
     the role, and the reports' own narrowing lets it read that kind."""
     kinds = report_access.visible_kinds(signed_in.principal)
-    return _may(signed_in, Action.REPORT_READ) and (
+    return may(signed_in, Action.REPORT_READ) and (
         kinds is None or ReportKind.MODEL_VALIDATION.value in kinds)
 
 
@@ -117,13 +113,13 @@ def offers_for(signed_in: SignedIn, kind: Kind, row: ScoringModel | DecisionPoli
     me = signed_in.principal.actor_id
     built_by = lifecycle.maker_of(row)
     offers = Offers()
-    if _may(signed_in, Action.MODEL_VALIDATE) and RegistryStatus.VALIDATED in reachable:
+    if may(signed_in, Action.MODEL_VALIDATE) and RegistryStatus.VALIDATED in reachable:
         if built_by == me:
             offers.held.append(f"You built this {kind}: validation is independent of its "
                                "builder, so another model validator validates it.")
         else:
             offers.moves.append(Offer("validate", "Validate"))
-    if _may(signed_in, Action.MODEL_APPROVE) and RegistryStatus.APPROVED in reachable \
+    if may(signed_in, Action.MODEL_APPROVE) and RegistryStatus.APPROVED in reachable \
             and status == RegistryStatus.VALIDATED:
         if me in (built_by, row.validated_by):
             did = "built" if me == built_by else "validated"
@@ -134,10 +130,10 @@ def offers_for(signed_in: SignedIn, kind: Kind, row: ScoringModel | DecisionPoli
     # A retired version goes back to champion only by a rollback, never by a promotion.
     targets = tuple(str(t) for t in (RegistryStatus.CHAMPION, RegistryStatus.CHALLENGER)
                     if t in reachable and status != RegistryStatus.RETIRED)
-    if _may(signed_in, Action.MODEL_PROMOTE) and targets:
+    if may(signed_in, Action.MODEL_PROMOTE) and targets:
         offers.moves.append(Offer("promote", "Promote", targets))
     # The champion is not retired alone (lifecycle.retire): another is promoted instead.
-    if _may(signed_in, Action.MODEL_RETIRE) and RegistryStatus.RETIRED in reachable \
+    if may(signed_in, Action.MODEL_RETIRE) and RegistryStatus.RETIRED in reachable \
             and status != RegistryStatus.CHAMPION:
         offers.moves.append(Offer("retire", "Retire"))
     return offers
@@ -287,7 +283,7 @@ def model_view(session: Session, signed_in: SignedIn, version: str) -> dict[str,
     transitions = lifecycle.history(session, "model", version)
     people = _people(session, {model.trained_by, model.validated_by, model.approved_by,
                                *(t.actor_id for t in transitions)})
-    monitoring = _may(signed_in, Action.MONITORING_READ)
+    monitoring = may(signed_in, Action.MONITORING_READ)
     return {
         "kind": "model", "row": model, "metrics": json.loads(model.metrics),
         "characteristics": characteristics, "ranked": ranked,
@@ -342,7 +338,7 @@ def model_registry(request: Request, session: SessionDep,
     """The registry: every model (and policy) version by lifecycle state, with who built,
     validated and approved it and when."""
     rows = registry.registry_entries(session, "model")
-    with_policies = _may(signed_in, Action.POLICY_READ)
+    with_policies = may(signed_in, Action.POLICY_READ)
     if with_policies:
         rows += registry.registry_entries(session, "policy")
     groups = [(state, STATE_HINTS[state], [r for r in rows if r["status"] == state])
