@@ -328,8 +328,7 @@ def propose(session: Session, actor: Principal, account_id: str, kind: str,
         require_person(actor, "limit reduction or restructuring")
     from app.early_warning import rulesets
 
-    rule_set = rulesets.published(session)
-    cap = rulesets.parsed(rule_set).contact_cap if rule_set else ContactCap()
+    cap = rulesets.contact_cap(rulesets.in_force(session))
     ctx = context(session, [account], now=utcnow(), cap=cap, rule_set_version=None,
                   watch_owner=None, watched=set())
     held = _held_reason(ctx, account, ProposedAction(rule_id="manual", kind=kind,

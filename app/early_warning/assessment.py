@@ -78,7 +78,7 @@ class Assessor:
 
     @property
     def levels(self) -> LevelPolicy:
-        return self.rule_set.levels if self.rule_set is not None else LevelPolicy()
+        return rulesets.level_policy(self.rule_set)
 
     def assess(self, history: dict[str, Any], *, limit: float | None, previous_level: str,
                on_watch_list: bool, fallback_as_of: datetime) -> Assessment:

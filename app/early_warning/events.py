@@ -29,6 +29,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.early_warning import accounts as accounts_service
 from app.early_warning import actions as actions_service
+from app.early_warning import rulesets
 from app.early_warning.assessment import Assessor
 from app.early_warning.schemas import (
     EVENT_ADAPTER,
@@ -42,7 +43,6 @@ from app.models.base import table_of, utcnow
 from app.subjects.crypto import Binding
 from app.subjects.service import PersonalDataErased, seal_bytes
 from compliance.ledger import canonical_json, sha256_hex
-from risk_models.early_warning.guardrails import ContactCap
 from risk_models.early_warning.history import empty_history, fold
 from risk_models.early_warning.levels import LevelAssessment
 from risk_models.early_warning.sentiment import score_interaction
@@ -280,7 +280,7 @@ def _reassess(session: Session, assessor: Assessor, accounts: list[LoanAccount],
     if not accounts:
         return [], []
     watched = accounts_service.on_watch_list(session, [a.id for a in accounts])
-    cap = assessor.rule_set.contact_cap if assessor.rule_set else ContactCap()
+    cap = rulesets.contact_cap(assessor.rule_set)
     ctx = actions_service.context(session, accounts, now=now, cap=cap,
                                   rule_set_version=assessor.rule_set_version,
                                   watch_owner=assessor.rule_set_publisher, watched=watched)

@@ -15,7 +15,6 @@ from app.early_warning import actions as actions_service
 from app.early_warning import rulesets
 from app.models import AccountAction, AccountAssessment, LoanAccount, WatchListEntry
 from app.models.base import utcnow
-from risk_models.early_warning.guardrails import ContactCap
 from risk_models.early_warning.levels import LEVELS
 from risk_models.early_warning.signals import DPD_BUCKETS
 
@@ -82,7 +81,7 @@ def queues(session: Session) -> dict[str, dict[str, int]]:
 def summary(session: Session, now: datetime | None = None) -> dict[str, Any]:
     """The counts alone (for a home page): accounts by level and bucket, the harm counters."""
     published = rulesets.published(session)
-    cap = rulesets.parsed(published).contact_cap if published else ContactCap()
+    cap = rulesets.contact_cap(None if published is None else rulesets.parsed(published))
     accounts = session.exec(select(func.count()).where(LoanAccount.state == "open")).one()
     return {
         "as_of": (now or utcnow()).isoformat(), "accounts": int(accounts),

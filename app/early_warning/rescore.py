@@ -155,8 +155,7 @@ def run(settings: Settings, *, username: str | None, engine: Literal["pandas", "
     now = utcnow()
     with session_scope() as session:
         champions = _champions(session)
-        published = rulesets.published(session)
-        policy = rulesets.parsed(published).levels if published else LevelPolicy()
+        policy = rulesets.level_policy(rulesets.in_force(session))
         kinds = _kinds([card for _, _, card in champions])
         rows = export(session, work_dir / "input", kinds)
     versions = {name: version for name, version, _ in champions}

@@ -19,6 +19,8 @@ from app.auth.principal import Principal
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import AccountAction, AccountAssessment, RuleSetVersion
 from app.models.base import utcnow
+from risk_models.early_warning.guardrails import ContactCap
+from risk_models.early_warning.levels import LevelPolicy
 from risk_models.early_warning.rules import (
     RuleSet,
     RuleSetInvalid,
@@ -54,6 +56,22 @@ def parsed(row: RuleSetVersion) -> RuleSet:
 
 def published(session: Session) -> RuleSetVersion | None:
     return session.exec(select(RuleSetVersion).where(RuleSetVersion.state == PUBLISHED)).first()
+
+
+def in_force(session: Session) -> RuleSet | None:
+    """The published rule set, parsed; None before any is published."""
+    row = published(session)
+    return None if row is None else parsed(row)
+
+
+def contact_cap(rule_set: RuleSet | None) -> ContactCap:
+    """The contact cap in force: the rule set's, or Reg F's before any rule set is published."""
+    return rule_set.contact_cap if rule_set is not None else ContactCap()
+
+
+def level_policy(rule_set: RuleSet | None) -> LevelPolicy:
+    """The level cut-offs in force: the rule set's, or the defaults before any is published."""
+    return rule_set.levels if rule_set is not None else LevelPolicy()
 
 
 def get(session: Session, version: int) -> RuleSetVersion:
