@@ -75,7 +75,6 @@ os.environ["RISKDESK_JOBS_URL"] = "immediate"
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
@@ -95,10 +94,8 @@ from app.models import (  # noqa: E402
     Decision,
     LoanAccount,
 )
-from app.subjects import crypto  # noqa: E402
-from app.subjects.keys import keyring  # noqa: E402
-from app.subjects.service import identity_binding  # noqa: E402
 from app.users.service import create_user  # noqa: E402
+from bench.reports_service import _bulk, _sealed_identity  # noqa: E402
 from bench.scratch import postgres_database  # noqa: E402
 from risk_models.early_warning.behavioural import (  # noqa: E402
     BEHAVIOURAL_CHARACTERISTICS,
@@ -221,26 +218,6 @@ def _users(engine: Engine) -> People:
     return People(made[Role.UNDERWRITER], made[Role.UNDERWRITING_LEAD], made[Role.SERVICING])
 
 
-def _bulk(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> None:
-    with engine.begin() as conn:
-        for start in range(0, len(rows), 5_000):
-            conn.execute(insert(table), rows[start:start + 5_000])
-
-
-def _sealed_identity(app_id: str, lookup_digest: str,
-                    value: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A data subject (its data key wrapped by the master key) and its sealed identity, as
-    ``app.subjects.service.store_identity`` writes them."""
-    key_id, master = keyring(get_settings()).active()
-    subject_id, data_key = f"SUB{app_id[3:]}", crypto.new_key()
-    subject = {"id": subject_id, "created_at": BOOKED_AT, "lookup_digest": lookup_digest,
-               "master_key_id": key_id,
-               "wrapped_key": crypto.wrap(master, key_id, subject_id, data_key)}
-    body = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-    sealed = crypto.seal(data_key, body, identity_binding(app_id).associated_data(subject_id))
-    return subject, {"application_id": app_id, "subject_id": subject_id, "sealed": sealed}
-
-
 def seed_accounts(engine: Engine, book_: Book) -> None:
     """An approved application (with its sealed applicant and automated decision) and a booked
     revolving account, credit limit LIMIT_BAL, for every replayed row."""
@@ -257,7 +234,7 @@ def seed_accounts(engine: Engine, book_: Book) -> None:
             app_id=app_id, submitted_by="bench", submitted_at=BOOKED_AT, status="decided",
             outcome="approve", risk_tier="low", amount=limit, currency="TWD", term_months=12))
         subject, identity = _sealed_identity(app_id, tables[Application][-1][
-            "national_id_digest"], {
+            "national_id_digest"], BOOKED_AT, {
             "full_name": f"Card holder {row + 1}", "date_of_birth": "1970-01-01",
             "national_id": f"TW{row + 1:08d}", "contact": {}, "co_applicant": None,
             "guarantor": None, "address": {"line1": f"{row + 1} Bench Road", "city": "Taipei",
