@@ -81,8 +81,8 @@ def _occurrence_problem(moment: datetime, now: datetime) -> str | None:
         return (f"occurred_at {utc.isoformat()} is after the time of loading "
                 f"({now.isoformat(timespec='seconds')}): send an event once it has happened")
     if utc < now - EVENT_MAX_AGE:
-        return (f"occurred_at {utc.isoformat()} is more than ten years before the time of "
-                "loading: no signal reads it; check the date")
+        return (f"occurred_at {utc.isoformat()} is more than {EVENT_MAX_AGE.days // 365} years "
+                "before the time of loading: no signal reads it; check the date")
     return None
 
 
