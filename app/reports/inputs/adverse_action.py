@@ -96,10 +96,8 @@ def adverse_action_input(session: Session, settings: Settings, parameters: dict[
     score_used = bool(automated is not None and automated.record.get("score_used"))
     offer = decision.record.get("counteroffer")
     return AdverseActionNotice(
-        creditor=Party(settings.creditor_name, _lines(settings.creditor_address),
-                       settings.creditor_phone),
-        supervising_agency=Party(settings.supervising_agency_name,
-                                 _lines(settings.supervising_agency_address)),
+        creditor=_creditor(settings),
+        supervising_agency=_supervising_agency(settings),
         applicant_name=identity.full_name,
         applicant_address_lines=lines,
         application_ref=application.id,
@@ -134,10 +132,8 @@ def _limit_reduction_notice(settings: Settings, application: Application, decisi
     record = decision.record
     bureau = any(r.get("bureau") for r in record["reasons"])
     return AdverseActionNotice(
-        creditor=Party(settings.creditor_name, _lines(settings.creditor_address),
-                       settings.creditor_phone),
-        supervising_agency=Party(settings.supervising_agency_name,
-                                 _lines(settings.supervising_agency_address)),
+        creditor=_creditor(settings),
+        supervising_agency=_supervising_agency(settings),
         applicant_name=applicant_name,
         applicant_address_lines=lines,
         application_ref=application.id,
@@ -154,6 +150,15 @@ def _limit_reduction_notice(settings: Settings, application: Application, decisi
         new_limit=Decimal(record["new_limit"]),
         action_date=decision.created_at.date(),
     )
+
+
+def _creditor(settings: Settings) -> Party:
+    return Party(settings.creditor_name, _lines(settings.creditor_address),
+                 settings.creditor_phone)
+
+
+def _supervising_agency(settings: Settings) -> Party:
+    return Party(settings.supervising_agency_name, _lines(settings.supervising_agency_address))
 
 
 def _agency(settings: Settings) -> Party:
